@@ -1,0 +1,143 @@
+"""`elt`: thin commands that run the loaders, dbt and the exports on the chosen target."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from loaders.dbt import run_dbt
+from loaders.export import ExportRefused, export_ebay_revise
+from loaders.report import LoadReport
+from loaders.warehouse import TARGETS, Target, TargetError
+
+
+def _target(ctx: click.Context) -> Target:
+    try:
+        return Target.from_options(ctx.obj.get("target"), ctx.obj.get("duckdb"))
+    except TargetError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _print_report(title: str, report: LoadReport) -> None:
+    click.echo(f"{title}: {report.rows} rows from {sum(r.status == 'loaded' for r in report.results)} file(s)")
+    for line in report.lines():
+        click.echo(line, err=line.lstrip().startswith("rejected"))
+
+
+def _exit_for(ok: bool) -> None:
+    if not ok:
+        sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--target", type=click.Choice(TARGETS), envvar="ELT_TARGET", help="Warehouse (env ELT_TARGET).")
+@click.option("--duckdb", "duckdb_path", envvar="ELT_DUCKDB_PATH", help="DuckDB file (env ELT_DUCKDB_PATH).")
+@click.pass_context
+def main(ctx: click.Context, target: str | None, duckdb_path: str | None) -> None:
+    """Load Linnworks and supplier stock into the warehouse, build the marts, write the eBay files."""
+    ctx.ensure_object(dict)
+    ctx.obj.update(target=target, duckdb=duckdb_path)
+
+
+@main.group()
+def load() -> None:
+    """Land raw data with one loader."""
+
+
+@load.command("supplier-stock")
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--date", "feed_date", type=click.DateTime(["%Y-%m-%d"]), help="Feed date (default today).")
+@click.pass_context
+def load_supplier_stock_cmd(ctx: click.Context, paths: tuple[str, ...], feed_date: dt.datetime | None) -> None:
+    """Stock feed files or folders of them (local paths or URLs such as gs://bucket/feeds/)."""
+    from loaders.supplier_stock.pipeline import load_supplier_stock
+
+    day = feed_date.date() if feed_date else dt.date.today()
+    report = load_supplier_stock(_target(ctx), paths, day)
+    _print_report(f"supplier stock for {day}", report)
+    _exit_for(report.ok)
+
+
+@load.command("products")
+@click.argument("path")
+@click.pass_context
+def load_products_cmd(ctx: click.Context, path: str) -> None:
+    """The product master workbook (sheets Direct and FPS); replaces the previous one."""
+    from loaders.supplier_stock.pipeline import load_products
+
+    report = load_products(_target(ctx), path)
+    _print_report("products", report)
+    _exit_for(report.ok)
+
+
+@load.command("stores")
+@click.argument("paths", nargs=-1, required=True)
+@click.pass_context
+def load_stores_cmd(ctx: click.Context, paths: tuple[str, ...]) -> None:
+    """eBay store SpeedSheet workbooks (`<STORE> Database SpeedSheet.xlsx`) or folders of them."""
+    from loaders.supplier_stock.pipeline import load_stores
+
+    report = load_stores(_target(ctx), paths)
+    _print_report("store listings", report)
+    _exit_for(report.ok)
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
+@click.pass_context
+def transform(ctx: click.Context, dbt_args: tuple[str, ...]) -> None:
+    """`dbt build` on the chosen target (extra arguments go to dbt, e.g. `-s marts.ebay+`)."""
+    outcome = run_dbt(["build", *dbt_args], _target(ctx))
+    _exit_for(outcome.success)
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("dbt_args", nargs=-1, required=True, type=click.UNPROCESSED)
+@click.pass_context
+def dbt(ctx: click.Context, dbt_args: tuple[str, ...]) -> None:
+    """Any dbt command with the project's profile and target, e.g. `elt dbt docs generate`."""
+    outcome = run_dbt(list(dbt_args), _target(ctx))
+    _exit_for(outcome.success)
+
+
+@main.group()
+def export() -> None:
+    """Write files for other systems from the marts."""
+
+
+@export.command("ebay-revise")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.pass_context
+def export_ebay_revise_cmd(ctx: click.Context, out_dir: Path) -> None:
+    """One File Exchange Revise CSV per eBay store (listings whose quantity changed), plus a zip."""
+    try:
+        result = export_ebay_revise(_target(ctx), out_dir)
+    except (ExportRefused, TargetError) as exc:
+        raise click.ClickException(f"eBay Revise export refused: {exc}") from None
+    for store, (path, count) in sorted(result.files.items()):
+        click.echo(f"  {store:<5} {count:>6} listings  {path}")
+    click.echo(f"zip: {result.zip_path}" if result.zip_path else "no listing changed quantity: nothing to revise")
+
+
+@main.command()
+@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), help="Where sample files go.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out/ebay-revise"))
+@click.option("--days", type=click.IntRange(2, 31), default=3, show_default=True, help="Days of feeds.")
+@click.pass_context
+def demo(ctx: click.Context, workdir: Path | None, out_dir: Path, days: int) -> None:
+    """Sample files -> every loader -> dbt build -> eBay Revise files, with a summary."""
+    from loaders.demo.run import run_demo
+
+    target = _target(ctx)
+    if workdir is None:
+        workdir = Path(tempfile.mkdtemp(prefix="elt-demo-"))
+    ok = run_demo(target, workdir, out_dir, days=days, echo=click.echo)
+    _exit_for(ok)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Run dbt in-process on this project with the profile in profiles.example.yml and the chosen target."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from loaders.warehouse import Target
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROFILE_TEMPLATE = PROJECT_DIR / "profiles.example.yml"
+
+
+@dataclass
+class DbtOutcome:
+    """What a dbt invocation did: success, and counts of node results by status."""
+
+    success: bool
+    statuses: dict[str, int] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+
+def _profiles_dir(target: Target) -> Path:
+    """A profiles directory holding this project's profile (profiles.example.yml, as it is)."""
+    path = target.state_dir / "profiles"
+    path.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(PROFILE_TEMPLATE, path / "profiles.yml")
+    return path
+
+
+def dbt_target_path(target: Target) -> Path:
+    return target.state_dir / "dbt"
+
+
+def run_dbt(args: Sequence[str], target: Target, quiet: bool = False) -> DbtOutcome:
+    """`dbt ARGS` on the project, with the project's profile and target; results kept per warehouse.
+
+    `quiet` keeps dbt to errors only (the caller prints its own summary).
+    """
+    from dbt.cli.main import dbtRunner
+
+    os.environ.update(target.environment())
+    command = [
+        *(["--quiet"] if quiet else []),
+        *args,
+        "--project-dir",
+        str(PROJECT_DIR),
+        "--profiles-dir",
+        str(_profiles_dir(target)),
+        "--target",
+        target.name,
+        "--target-path",
+        str(dbt_target_path(target)),
+        "--log-path",
+        str(target.state_dir / "dbt-logs"),
+    ]
+    result = dbtRunner().invoke(command)
+    outcome = DbtOutcome(success=bool(result.success))
+    if result.exception is not None:
+        outcome.failures.append(f"dbt {' '.join(args)}: {result.exception}")
+    for node in getattr(result.result, "results", None) or []:
+        status = str(getattr(node.status, "value", node.status))
+        outcome.statuses[status] = outcome.statuses.get(status, 0) + 1
+        if status in {"error", "fail"}:
+            outcome.failures.append(f"{node.node.unique_id}: {node.message}")
+    return outcome
+
+
+def last_build_failures(target: Target) -> list[str] | None:
+    """Failures of the last dbt build/run/test on this warehouse; None when dbt never ran here."""
+    path = dbt_target_path(target) / "run_results.json"
+    if not path.exists():
+        return None
+    results = json.loads(path.read_text()).get("results", [])
+    return [f"{r['unique_id']}: {r.get('message')}" for r in results if r.get("status") in {"error", "fail"}]

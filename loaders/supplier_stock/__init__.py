@@ -1,0 +1,258 @@
+"""dlt resources for the seller's own files: supplier stock feeds, the product master and eBay store listings.
+
+They land cell values as text with lineage (file, row, feed date, load time); dbt applies every business rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+import dlt
+import pyarrow as pa
+
+from loaders.report import REJECTED, SUPERSEDED, FileResult, LoadReport
+from loaders.supplier_stock.files import InputFile
+from loaders.supplier_stock.layouts import FeedLayout, code_from_file_name
+from loaders.supplier_stock.settings import PRODUCT_COLUMNS, PRODUCT_SHEETS, ROWS_PER_BATCH, STORE_COLUMNS
+from loaders.supplier_stock.workbook import (
+    Sheet,
+    WorkbookError,
+    cell_at,
+    first_sheet,
+    open_workbook,
+    read_sheet,
+)
+
+FEED_ROWS_SCHEMA = pa.schema(
+    [
+        ("supplier", pa.string()),
+        ("feed_date", pa.date32()),
+        ("file_name", pa.string()),
+        ("row_number", pa.int64()),
+        ("part_number", pa.string()),
+        ("stock_value", pa.string()),
+        ("loaded_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+PRODUCT_SCHEMA = pa.schema(
+    [("file_name", pa.string()), ("sheet_name", pa.string()), ("row_number", pa.int64())]
+    + [(name, pa.string()) for name in PRODUCT_COLUMNS]
+    + [("loaded_at", pa.timestamp("us", tz="UTC"))]
+)
+STORE_SCHEMA = pa.schema(
+    [("ebay_store", pa.string()), ("file_name", pa.string()), ("sheet_name", pa.string())]
+    + [("row_number", pa.int64())]
+    + [(name, pa.string()) for name in STORE_COLUMNS]
+    + [("loaded_at", pa.timestamp("us", tz="UTC"))]
+)
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A supplier stock feed file to load for one feed date."""
+
+    file: InputFile
+    layout: FeedLayout
+    feed_date: dt.date
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _batches(rows: Iterable[dict[str, object]], schema: pa.Schema) -> Iterator[pa.Table]:
+    batch: list[dict[str, object]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == ROWS_PER_BATCH:
+            yield pa.Table.from_pylist(batch, schema=schema)
+            batch = []
+    if batch:
+        yield pa.Table.from_pylist(batch, schema=schema)
+
+
+def reject(report: LoadReport, result: FileResult, reason: str) -> None:
+    """Record a file as rejected, with the reason."""
+    result.status, result.reason = REJECTED, reason
+    report.add(result)
+
+
+def _feed_sheet(feed: Feed) -> Sheet:
+    sheet = first_sheet(open_workbook(feed.file.read_bytes()))
+    layout = feed.layout
+    if sheet.last_row == 0:
+        raise WorkbookError("the sheet is empty")
+    if sheet.last_row <= layout.header_row:
+        raise WorkbookError(f"no rows after the header row (row {layout.header_row})")
+    if sheet.last_column < layout.columns_needed:
+        raise WorkbookError(
+            f"sheet {sheet.name!r} has {sheet.last_column} column(s); the {layout.supplier} layout reads "
+            f"part numbers from column {layout.part_number_column}"
+            + (f" and stock from column {layout.stock_column}" if layout.stock_column else "")
+        )
+    return sheet
+
+
+def _feed_rows(feed: Feed, sheet: Sheet, result: FileResult) -> Iterator[dict[str, object]]:
+    layout, loaded_at = feed.layout, _now()
+    for row_number, cells in sheet.rows(first_row=layout.header_row + 1):
+        part_number = cell_at(cells, layout.part_number_column)
+        stock_value = cell_at(cells, layout.stock_column)
+        if part_number is None and stock_value is None:
+            result.skipped_rows += 1
+            continue
+        result.rows += 1
+        yield {
+            "supplier": layout.supplier,
+            "feed_date": feed.feed_date,
+            "file_name": feed.file.name,
+            "row_number": row_number,
+            "part_number": part_number,
+            "stock_value": stock_value,
+            "loaded_at": loaded_at,
+        }
+
+
+def _store_rows(
+    store: str, file: InputFile, sheets: Sequence[Sheet], result: FileResult
+) -> Iterator[dict[str, object]]:
+    loaded_at, seen = _now(), set()
+    for sheet in sheets:
+        for row_number, cells in sheet.rows(first_row=2):
+            values = {name: cell_at(cells, i + 1) for i, name in enumerate(STORE_COLUMNS)}
+            item_id = values["item_id"]
+            if item_id is None or item_id in seen:
+                result.skipped_rows += any(values.values())
+                continue
+            seen.add(item_id)
+            result.rows += 1
+            yield {
+                "ebay_store": store,
+                "file_name": file.name,
+                "sheet_name": sheet.name,
+                "row_number": row_number,
+                **values,
+                "loaded_at": loaded_at,
+            }
+
+
+@dlt.resource(
+    name="stock_feed_rows",
+    primary_key=("supplier", "feed_date", "row_number"),
+    merge_key=("supplier", "feed_date"),
+    write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+)
+def stock_feed_rows(feeds: Sequence[Feed], report: LoadReport) -> Iterator[pa.Table]:
+    """Every row under the header of each feed: part number and stock cell as text.
+
+    Loading a supplier's feed for a date replaces what was loaded for that supplier and date before.
+    """
+    for feed in feeds:
+        result = FileResult(feed.file.name, "supplier-stock", feed.layout.supplier)
+        try:
+            sheet = _feed_sheet(feed)
+        except WorkbookError as exc:
+            reject(report, result, str(exc))
+            continue
+        yield from _batches(_feed_rows(feed, sheet, result), FEED_ROWS_SCHEMA)
+        if result.rows == 0:
+            result.status, result.reason = REJECTED, "no part numbers or stock values under the header row"
+        report.add(result)
+
+
+def product_master_sheets(file: InputFile) -> list[Sheet]:
+    """The product master's sheets, read before anything is replaced (WorkbookError when one is missing)."""
+    workbook = open_workbook(file.read_bytes())
+    return [read_sheet(workbook, name) for name in PRODUCT_SHEETS]
+
+
+@dlt.resource(name="products", primary_key=("sheet_name", "row_number"), write_disposition="replace")
+def products(file: InputFile, sheets: Sequence[Sheet], report: LoadReport) -> Iterator[pa.Table]:
+    """The product master (sheets Direct and FPS): custom label, part number, supplier, quantity as text.
+
+    The whole table is replaced on each load; read the sheets with `product_master_sheets` first, so that a
+    workbook that cannot be read never empties the table.
+    """
+    result = report.add(FileResult(file.name, "products"))
+    loaded_at = _now()
+
+    def rows() -> Iterator[dict]:
+        for sheet in sheets:
+            for row_number, cells in sheet.rows(first_row=2):
+                values = {name: cell_at(cells, i + 1) for i, name in enumerate(PRODUCT_COLUMNS)}
+                if not any(values.values()):
+                    continue
+                result.rows += 1
+                yield {
+                    "file_name": file.name,
+                    "sheet_name": sheet.name,
+                    "row_number": row_number,
+                    **values,
+                    "loaded_at": loaded_at,
+                }
+
+    yield from _batches(rows(), PRODUCT_SCHEMA)
+
+
+@dlt.resource(
+    name="store_listings",
+    primary_key=("ebay_store", "item_id"),
+    write_disposition={"disposition": "merge", "strategy": "upsert"},
+)
+def store_listings(files: Sequence[InputFile], report: LoadReport) -> Iterator[pa.Table]:
+    """eBay store listings from SpeedSheet workbooks (all sheets, first 12 columns), upserted per listing.
+
+    The store code is the start of the file name (`AMS Database SpeedSheet.xlsx` -> AMS). Rows without an
+    item id cannot be keyed and are counted as skipped.
+    """
+    for file in files:
+        store = code_from_file_name(file.name)
+        result = FileResult(file.name, "stores", store)
+        try:
+            workbook = open_workbook(file.read_bytes())
+            sheets = [read_sheet(workbook, name) for name in workbook.sheet_names]
+        except WorkbookError as exc:
+            reject(report, result, str(exc))
+            continue
+        yield from _batches(_store_rows(store, file, sheets, result), STORE_SCHEMA)
+        report.add(result)
+
+
+@dlt.resource(name="load_errors", primary_key=("file_name", "rejected_at"), write_disposition="append")
+def load_errors(report: LoadReport, feed_date: dt.date | None = None) -> Iterator[dict[str, object]]:
+    """One row per rejected file: what it was, why it was rejected, when."""
+    rejected_at = _now()
+    for result in report.rejected:
+        yield {
+            "file_name": result.file_name,
+            "kind": result.kind,
+            "code": result.code,
+            "feed_date": feed_date,
+            "reason": result.reason,
+            "rejected_at": rejected_at,
+        }
+
+
+def feeds_for(
+    files: Sequence[InputFile], layouts: dict[str, FeedLayout], feed_date: dt.date, report: LoadReport
+) -> list[Feed]:
+    """Match files to supplier layouts, rejecting unknown codes; of two files for a supplier the last wins."""
+    chosen: dict[str, Feed] = {}
+    for file in files:
+        code = code_from_file_name(file.name)
+        layout = layouts.get(code)
+        if layout is None:
+            known = ", ".join(sorted(layouts))
+            reject(
+                report,
+                FileResult(file.name, "supplier-stock", code or None),
+                f"unknown supplier code {code!r} (the file name starts with it); known codes: {known}",
+            )
+            continue
+        if code in chosen:
+            earlier = chosen[code].file.name
+            report.add(FileResult(earlier, "supplier-stock", code, SUPERSEDED, reason=f"{file.name} is loaded instead"))
+        chosen[code] = Feed(file=file, layout=layout, feed_date=feed_date)
+    return list(chosen.values())

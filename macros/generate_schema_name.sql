@@ -1,0 +1,8 @@
+{#- Layers land in schemas named exactly `staging`, `intermediate`, `marts`, with no target-name prefix. -#}
+{% macro generate_schema_name(custom_schema_name, node) -%}
+    {%- if custom_schema_name is none -%}
+        {{ target.schema }}
+    {%- else -%}
+        {{ custom_schema_name | trim }}
+    {%- endif -%}
+{%- endmacro %}
