@@ -124,6 +124,17 @@ def export_ebay_revise_cmd(ctx: click.Context, out_dir: Path) -> None:
 
 
 @main.command()
+@click.option("--date", "feed_date", type=click.DateTime(["%Y-%m-%d"]), help="Feed date (default today).")
+@click.pass_context
+def run(ctx: click.Context, feed_date: dt.datetime | None) -> None:
+    """Every configured loader, then `dbt build` (the daily job)."""
+    from loaders.daily import run_daily
+
+    outcome = run_daily(_target(ctx), feed_date.date() if feed_date else dt.date.today(), echo=click.echo)
+    _exit_for(outcome.ok)
+
+
+@main.command()
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), help="Where sample files go.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out/ebay-revise"))
 @click.option("--days", type=click.IntRange(2, 31), default=3, show_default=True, help="Days of feeds.")

@@ -38,8 +38,9 @@ def _bucket_and_glob(path: str, suffixes: tuple[str, ...]) -> tuple[str, str]:
     return local.parent.as_uri(), glob.escape(local.name)
 
 
-def find_files(paths: Iterable[str], suffixes: tuple[str, ...]) -> list[InputFile]:
-    """Every file named by `paths`: files as given, folders' files ending in `suffixes` (sorted by name).
+def find_files(paths: Iterable[str], suffixes: tuple[str, ...], folder_names_contain: str = "") -> list[InputFile]:
+    """Every file named by `paths`: files as given; in folders, files ending in `suffixes` whose names contain
+    `folder_names_contain` (any case), sorted by name.
 
     Files named directly are taken whatever their suffix, so a wrong file is rejected visibly, not skipped.
     """
@@ -51,7 +52,9 @@ def find_files(paths: Iterable[str], suffixes: tuple[str, ...]) -> list[InputFil
             listed = [
                 item
                 for item in listed
-                if item["file_name"].lower().endswith(suffixes) and not item["file_name"].startswith(("~$", "."))
+                if item["file_name"].lower().endswith(suffixes)
+                and folder_names_contain.lower() in item["file_name"].lower()
+                and not item["file_name"].startswith(("~$", "."))
             ]
         elif not listed:
             raise FileNotFoundError(f"{path}: no such file")

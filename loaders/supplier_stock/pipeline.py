@@ -19,16 +19,16 @@ from loaders.supplier_stock import (
 )
 from loaders.supplier_stock.files import InputFile, find_files
 from loaders.supplier_stock.layouts import feed_layouts
-from loaders.supplier_stock.settings import DATASET_NAME, FEED_SUFFIXES, PIPELINE_NAME
+from loaders.supplier_stock.settings import DATASET_NAME, FEED_SUFFIXES, PIPELINE_NAME, STORE_WORKBOOK_MARK
 from loaders.supplier_stock.workbook import WorkbookError
 from loaders.warehouse import Target
 
 
-def _find(paths: Sequence[str], kind: str, report: LoadReport) -> list[InputFile]:
+def _find(paths: Sequence[str], kind: str, report: LoadReport, folder_names_contain: str = "") -> list[InputFile]:
     files: list[InputFile] = []
     for path in paths:
         try:
-            files.extend(find_files([path], FEED_SUFFIXES))
+            files.extend(find_files([path], FEED_SUFFIXES, folder_names_contain))
         except (FileNotFoundError, OSError) as exc:
             report.add(FileResult(path, kind, status=REJECTED, reason=str(exc)))
     return files
@@ -68,7 +68,8 @@ def load_products(target: Target, path: str) -> LoadReport:
 
 
 def load_stores(target: Target, paths: Sequence[str]) -> LoadReport:
-    """Upsert eBay store listings from SpeedSheet workbooks (or folders of them)."""
+    """Upsert eBay store listings from SpeedSheet workbooks (or folders: their `*SpeedSheet*.xlsx` files)."""
     report = LoadReport()
-    _run(target, store_listings(_find(paths, "stores", report), report), report)
+    files = _find(paths, "stores", report, folder_names_contain=STORE_WORKBOOK_MARK)
+    _run(target, store_listings(files, report), report)
     return report

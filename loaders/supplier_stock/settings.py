@@ -14,6 +14,8 @@ ROWS_PER_BATCH = 20_000
 PRODUCT_SHEETS = ("Direct", "FPS")
 PRODUCT_COLUMNS = ("custom_label", "part_number", "supplier", "quantity")
 
+# In a folder, store workbooks are the files named like "<STORE> Database SpeedSheet.xlsx".
+STORE_WORKBOOK_MARK = "speedsheet"
 STORE_COLUMNS = (
     "item_id",
     "brand",
