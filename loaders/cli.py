@@ -150,5 +150,13 @@ def demo(ctx: click.Context, workdir: Path | None, out_dir: Path, days: int) -> 
     _exit_for(ok)
 
 
+def _register_sandbox() -> None:
+    from loaders.linnworks.sandbox.cli import sandbox
+
+    main.add_command(sandbox)
+
+
+_register_sandbox()
+
 if __name__ == "__main__":
     main()

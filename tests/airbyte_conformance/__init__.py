@@ -1,0 +1,1 @@
+"""Airbyte's `source-linnworks` connector run against the Linnworks sandbox (marker `airbyte`)."""
