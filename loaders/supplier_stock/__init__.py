@@ -13,6 +13,7 @@ import dlt
 import pyarrow as pa
 
 from loaders.report import REJECTED, SUPERSEDED, FileResult, LoadReport
+from loaders.supplier_stock.checks import check_feed_sheet
 from loaders.supplier_stock.files import InputFile
 from loaders.supplier_stock.layouts import FeedLayout, code_from_file_name
 from loaders.supplier_stock.settings import PRODUCT_COLUMNS, PRODUCT_SHEETS, ROWS_PER_BATCH, STORE_COLUMNS
@@ -81,17 +82,7 @@ def reject(report: LoadReport, result: FileResult, reason: str) -> None:
 
 def _feed_sheet(feed: Feed) -> Sheet:
     sheet = first_sheet(open_workbook(feed.file.read_bytes()))
-    layout = feed.layout
-    if sheet.last_row == 0:
-        raise WorkbookError("the sheet is empty")
-    if sheet.last_row <= layout.header_row:
-        raise WorkbookError(f"no rows after the header row (row {layout.header_row})")
-    if sheet.last_column < layout.columns_needed:
-        raise WorkbookError(
-            f"sheet {sheet.name!r} has {sheet.last_column} column(s); the {layout.supplier} layout reads "
-            f"part numbers from column {layout.part_number_column}"
-            + (f" and stock from column {layout.stock_column}" if layout.stock_column else "")
-        )
+    check_feed_sheet(sheet, feed.layout)
     return sheet
 
 

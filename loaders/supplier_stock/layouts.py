@@ -21,6 +21,7 @@ class FeedLayout:
     part_number_column: int
     stock_column: int | None
     header_row: int
+    quantity_rule: str
 
     @property
     def columns_needed(self) -> int:
@@ -36,6 +37,7 @@ def feed_layouts(path: Path = SUPPLIERS_CSV) -> dict[str, FeedLayout]:
                 part_number_column=int(row["part_number_column"]),
                 stock_column=int(row["stock_column"]) if row["stock_column"] else None,
                 header_row=int(row["header_row"]),
+                quantity_rule=row["quantity_rule"],
             )
             for row in csv.DictReader(f)
         }
@@ -43,6 +45,6 @@ def feed_layouts(path: Path = SUPPLIERS_CSV) -> dict[str, FeedLayout]:
 
 def code_from_file_name(file_name: str) -> str:
     """The code a file name starts with, up to the first `_` or space (`APE_SF.xlsx`, `APE SF.xlsx`: APE)."""
-    stem = PurePosixPath(file_name.replace("\\", "/")).name
+    stem = PurePosixPath(file_name).name
     stem = stem.rsplit(".", 1)[0] if "." in stem else stem
     return _CODE.split(stem.strip(), maxsplit=1)[0].upper()

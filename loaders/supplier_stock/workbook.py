@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import python_calamine as calamine
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # compound file: encrypted OOXML, or a legacy .xls
 
 
 class WorkbookError(ValueError):
@@ -57,12 +62,38 @@ def cell_at(cells: list[object], column: int | None) -> str | None:
     return cell_text(cells[column - 1])
 
 
+def max_sheet_bytes() -> int:
+    """Largest uncompressed worksheet XML we read (env ELT_MAX_SHEET_MB, default 512): a guard against zip bombs."""
+    return int(float(os.environ.get("ELT_MAX_SHEET_MB", "512")) * 1024 * 1024)
+
+
+def _check_expanded_size(data: bytes) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            sheets = [i for i in archive.infolist() if i.filename.startswith("xl/worksheets/")]
+    except zipfile.BadZipFile:
+        return  # calamine says what is wrong with it
+    expanded, limit = sum(info.file_size for info in sheets), max_sheet_bytes()
+    if expanded > limit:
+        raise WorkbookError(
+            f"its sheets expand to {expanded / 2**20:,.0f} MB, over the {limit / 2**20:,.0f} MB limit "
+            f"(ELT_MAX_SHEET_MB): not read"
+        )
+
+
 def open_workbook(data: bytes) -> calamine.CalamineWorkbook:
+    """Open workbook bytes, or raise WorkbookError saying why they are not a workbook we can read."""
+    if not data:
+        raise WorkbookError("the file is empty (0 bytes)")
+    if data.startswith(ZIP_MAGIC):
+        _check_expanded_size(data)
     try:
         return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except calamine.PasswordError:
         raise WorkbookError("the workbook is encrypted (password protected)") from None
     except Exception as exc:  # calamine raises several error types for files that are not workbooks
+        if data.startswith(OLE_MAGIC) and "EncryptedPackage".encode("utf-16-le") in data:
+            raise WorkbookError("the workbook is encrypted (password protected)") from None
         raise WorkbookError(f"not a readable xlsx workbook ({exc})") from None
 
 
