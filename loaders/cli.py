@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from loaders.dbt import run_dbt
 from loaders.export import ExportRefused, export_ebay_revise
+from loaders.lock import WarehouseBusy, warehouse_lock
 from loaders.report import LoadReport
 from loaders.warehouse import TARGETS, Target, TargetError
 
@@ -20,6 +23,17 @@ def _target(ctx: click.Context) -> Target:
         return Target.from_options(ctx.obj.get("target"), ctx.obj.get("duckdb"))
     except TargetError as exc:
         raise click.UsageError(str(exc)) from None
+
+
+@contextmanager
+def _locked(ctx: click.Context) -> Iterator[Target]:
+    """The target, held for this command alone (a second command waits, then refuses)."""
+    target = _target(ctx)
+    try:
+        with warehouse_lock(target, on_wait=lambda message: click.echo(message, err=True)):
+            yield target
+    except WarehouseBusy as exc:  # raised only while acquiring the lock
+        raise click.ClickException(str(exc)) from None
 
 
 def _print_report(title: str, report: LoadReport) -> None:
@@ -57,7 +71,8 @@ def load_supplier_stock_cmd(ctx: click.Context, paths: tuple[str, ...], feed_dat
     from loaders.supplier_stock.pipeline import load_supplier_stock
 
     day = feed_date.date() if feed_date else dt.date.today()
-    report = load_supplier_stock(_target(ctx), paths, day)
+    with _locked(ctx) as target:
+        report = load_supplier_stock(target, paths, day)
     _print_report(f"supplier stock for {day}", report)
     _exit_for(report.ok)
 
@@ -69,7 +84,8 @@ def load_products_cmd(ctx: click.Context, path: str) -> None:
     """The product master workbook (sheets Direct and FPS); replaces the previous one."""
     from loaders.supplier_stock.pipeline import load_products
 
-    report = load_products(_target(ctx), path)
+    with _locked(ctx) as target:
+        report = load_products(target, path)
     _print_report("products", report)
     _exit_for(report.ok)
 
@@ -81,7 +97,8 @@ def load_stores_cmd(ctx: click.Context, paths: tuple[str, ...]) -> None:
     """eBay store SpeedSheet workbooks (`<STORE> Database SpeedSheet.xlsx`) or folders of them."""
     from loaders.supplier_stock.pipeline import load_stores
 
-    report = load_stores(_target(ctx), paths)
+    with _locked(ctx) as target:
+        report = load_stores(target, paths)
     _print_report("store listings", report)
     _exit_for(report.ok)
 
@@ -91,7 +108,8 @@ def load_stores_cmd(ctx: click.Context, paths: tuple[str, ...]) -> None:
 @click.pass_context
 def transform(ctx: click.Context, dbt_args: tuple[str, ...]) -> None:
     """`dbt build` on the chosen target (extra arguments go to dbt, e.g. `-s marts.ebay+`)."""
-    outcome = run_dbt(["build", *dbt_args], _target(ctx))
+    with _locked(ctx) as target:
+        outcome = run_dbt(["build", *dbt_args], target)
     _exit_for(outcome.success)
 
 
@@ -100,7 +118,8 @@ def transform(ctx: click.Context, dbt_args: tuple[str, ...]) -> None:
 @click.pass_context
 def dbt(ctx: click.Context, dbt_args: tuple[str, ...]) -> None:
     """Any dbt command with the project's profile and target, e.g. `elt dbt docs generate`."""
-    outcome = run_dbt(list(dbt_args), _target(ctx))
+    with _locked(ctx) as target:
+        outcome = run_dbt(list(dbt_args), target)
     _exit_for(outcome.success)
 
 
@@ -115,7 +134,8 @@ def export() -> None:
 def export_ebay_revise_cmd(ctx: click.Context, out_dir: Path) -> None:
     """One File Exchange Revise CSV per eBay store (listings whose quantity changed), plus a zip."""
     try:
-        result = export_ebay_revise(_target(ctx), out_dir)
+        with _locked(ctx) as target:
+            result = export_ebay_revise(target, out_dir)
     except (ExportRefused, TargetError) as exc:
         raise click.ClickException(f"eBay Revise export refused: {exc}") from None
     for store, (path, count) in sorted(result.files.items()):
@@ -130,7 +150,8 @@ def run(ctx: click.Context, feed_date: dt.datetime | None) -> None:
     """Every configured loader, then `dbt build` (the daily job)."""
     from loaders.daily import run_daily
 
-    outcome = run_daily(_target(ctx), feed_date.date() if feed_date else dt.date.today(), echo=click.echo)
+    with _locked(ctx) as target:
+        outcome = run_daily(target, feed_date.date() if feed_date else dt.date.today(), echo=click.echo)
     _exit_for(outcome.ok)
 
 
@@ -143,10 +164,10 @@ def demo(ctx: click.Context, workdir: Path | None, out_dir: Path, days: int) -> 
     """Sample files -> every loader -> dbt build -> eBay Revise files, with a summary."""
     from loaders.demo.run import run_demo
 
-    target = _target(ctx)
     if workdir is None:
         workdir = Path(tempfile.mkdtemp(prefix="elt-demo-"))
-    ok = run_demo(target, workdir, out_dir, days=days, echo=click.echo)
+    with _locked(ctx) as target:
+        ok = run_demo(target, workdir, out_dir, days=days, echo=click.echo)
     _exit_for(ok)
 
 
