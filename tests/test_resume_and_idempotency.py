@@ -1,0 +1,137 @@
+"""A loader killed at any point leaves the warehouse able to finish: the rerun lands exactly the files' rows,
+with no duplicates; and every loader run twice on the same input leaves the same data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from loaders.dbt import run_dbt
+from loaders.demo.sample_files import generate
+from loaders.supplier_stock.pipeline import load_products, load_stores, load_supplier_stock
+from loaders.warehouse import Target
+from tests.conftest import query
+
+DAY = dt.date(2026, 11, 20)
+FPS_ROWS = 120_000
+LINEAGE = {"_dlt_load_id", "_dlt_id", "loaded_at", "rejected_at"}
+
+
+def _big_feeds(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    workbook = xlsxwriter.Workbook(str(folder / "FPS_stock.xlsx"), {"constant_memory": True})
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, ["Product Code", "Short Description", "MFG Code", "Free Stock Available Flag"])
+    for i in range(1, FPS_ROWS + 1):
+        sheet.write_row(i, 0, [f"FP{i:07d}", "brake pads", "M", i % 17])
+    workbook.close()
+    workbook = xlsxwriter.Workbook(str(folder / "APE_SF.xlsx"))
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, ["Part", "In Stock"])
+    for i in range(1, 101):
+        sheet.write_row(i, 0, [f"A{i}", "YES"])
+    workbook.close()
+    return folder
+
+
+def _load_cmd(target: Target, feeds: Path) -> list[str]:
+    return [sys.executable, "-m", "loaders.cli", "--duckdb", str(target.duckdb_path), "load", "supplier-stock",
+            str(feeds), "--date", DAY.isoformat()]  # fmt: skip
+
+
+def _counts(target: Target) -> tuple[int, int]:
+    return query(
+        target,
+        "select count(*), count(distinct (supplier, feed_date, row_number)) from raw_supplier_stock.stock_feed_rows",
+    )[0]
+
+
+@pytest.fixture(scope="module")
+def feeds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, float]:
+    """The feeds, and how long one uninterrupted load of them takes here."""
+    folder = _big_feeds(tmp_path_factory.mktemp("big") / "feeds")
+    target = Target.from_options("duckdb", folder.parent / "reference.duckdb")
+    started = time.monotonic()
+    subprocess.run(_load_cmd(target, folder), check=True, capture_output=True)
+    assert _counts(target) == (FPS_ROWS + 100, FPS_ROWS + 100)
+    return folder, time.monotonic() - started
+
+
+@pytest.mark.parametrize("share", [0.35, 0.7, 0.9], ids=["early", "midway", "late"])
+def test_a_supplier_stock_load_killed_midway_is_completed_by_the_rerun(
+    share: float, feeds: tuple[Path, float], tmp_path: Path
+) -> None:
+    folder, full_seconds = feeds
+    target = Target.from_options("duckdb", tmp_path / "warehouse.duckdb")
+    victim = subprocess.Popen(_load_cmd(target, folder), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(full_seconds * share)
+    still_running = victim.poll() is None
+    os.kill(victim.pid, signal.SIGKILL)
+    victim.wait()
+
+    rerun = subprocess.run(_load_cmd(target, folder), capture_output=True, text=True)
+
+    assert still_running, f"the load finished in under {full_seconds * share:.1f} s: nothing was interrupted"
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert _counts(target) == (FPS_ROWS + 100, FPS_ROWS + 100)
+
+
+def _fingerprints(target: Target) -> dict[str, tuple[int, str]]:
+    """Row count and a digest of the sorted rows of every raw table and mart, lineage columns left out."""
+    out = {}
+    tables = query(
+        target,
+        "select table_schema || '.' || table_name from information_schema.tables "
+        "where table_schema in ('raw_supplier_stock', 'marts') and table_name not like '\\_dlt%' escape '\\' "
+        "order by 1",
+    )
+    for (table,) in tables:
+        columns = [
+            c
+            for (c,) in query(
+                target,
+                "select column_name from information_schema.columns "
+                "where table_schema || '.' || table_name = ? order by ordinal_position",
+                [table],
+            )
+            if c not in LINEAGE
+        ]
+        rows = query(target, f"select {', '.join(columns)} from {table} order by all")  # names from the catalog
+        out[table] = (len(rows), hashlib.sha256(repr(rows).encode()).hexdigest())
+    return out
+
+
+def test_every_loader_run_twice_on_the_same_input_leaves_the_same_data(tmp_path: Path) -> None:
+    sample = generate(tmp_path / "files", last_day=DAY, days=2)
+    target = Target.from_options("duckdb", tmp_path / "warehouse.duckdb")
+
+    def load_everything() -> None:
+        assert load_products(target, str(sample.product_master)).ok
+        assert load_stores(target, [str(p) for p in sample.store_workbooks]).ok
+        for day, folder in sorted(sample.feed_dirs.items()):
+            assert load_supplier_stock(target, [str(folder)], day).ok
+        assert run_dbt(["build"], target, quiet=True).success
+
+    load_everything()
+    first = _fingerprints(target)
+    load_everything()
+    second = _fingerprints(target)
+
+    assert set(first) >= {
+        "raw_supplier_stock.stock_feed_rows",
+        "raw_supplier_stock.products",
+        "raw_supplier_stock.store_listings",
+        "marts.ebay",
+        "marts.supplier_feeds",
+    }
+    assert second == first
+    assert all(count > 0 for count, _ in first.values())
