@@ -147,11 +147,13 @@ def export_ebay_revise_cmd(ctx: click.Context, out_dir: Path) -> None:
 @click.option("--date", "feed_date", type=click.DateTime(["%Y-%m-%d"]), help="Feed date (default today).")
 @click.pass_context
 def run(ctx: click.Context, feed_date: dt.datetime | None) -> None:
-    """Every configured loader, then `dbt build` (the daily job)."""
+    """Every configured loader, then `dbt build` (the daily job). LOG_FORMAT=json logs JSON lines for Cloud
+    Logging; ALERT_WEBHOOK_URL receives the summary when the run fails."""
     from loaders.daily import run_daily
+    from loaders.reporting import RunLog
 
     with _locked(ctx) as target:
-        outcome = run_daily(target, feed_date.date() if feed_date else dt.date.today(), echo=click.echo)
+        outcome = run_daily(target, feed_date.date() if feed_date else dt.date.today(), RunLog())
     _exit_for(outcome.ok)
 
 

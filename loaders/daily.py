@@ -5,33 +5,72 @@ Configuration uses dlt's names (env vars or .dlt/config.toml), e.g. for the sell
                                           (gs://bucket/feeds/{date}/ or /data/feeds/{date})
   SOURCES__SUPPLIER_STOCK__PRODUCTS_URL  the product master workbook
   SOURCES__SUPPLIER_STOCK__STORES_URL    a folder of store SpeedSheets
+A loader that fails does not stop the others or the build; the run then ends with a failure summary.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import dlt
 
-from loaders.dbt import DbtOutcome, run_dbt
+from loaders.dbt import DbtOutcome, dbt_target_path, run_dbt
 from loaders.report import LoadReport
+from loaders.reporting import RunLog, send_alert
 from loaders.supplier_stock.pipeline import load_products, load_stores, load_supplier_stock
 from loaders.warehouse import Target
+
+RAW_TABLES = {
+    "products": "raw_supplier_stock.products",
+    "stores": "raw_supplier_stock.store_listings",
+    "supplier-stock": "raw_supplier_stock.stock_feed_rows",
+}
 
 
 @dataclass
 class DailyRun:
-    """What `elt run` did: each loader's report, the loaders not configured, and the dbt outcome."""
+    """What `elt run` did: each loader's report or error, the loaders not configured, the dbt outcome."""
 
+    target: Target
+    feed_date: dt.date
     reports: dict[str, LoadReport] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
     not_configured: list[str] = field(default_factory=list)
     dbt: DbtOutcome | None = None
+    mart_rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
-        return all(r.ok for r in self.reports.values()) and self.dbt is not None and self.dbt.success
+        loads_ok = all(r.ok for r in self.reports.values()) and not self.errors
+        return loads_ok and self.dbt is not None and self.dbt.success
+
+    def summary(self) -> dict[str, Any]:
+        rows = {RAW_TABLES[name]: report.rows for name, report in self.reports.items()} | self.mart_rows
+        return {
+            "ok": self.ok,
+            "target": self.target.name,
+            "feed_date": self.feed_date.isoformat(),
+            "duration_seconds": round(self.seconds, 1),
+            "rows_per_table": rows,
+            "rejected_files": [
+                {"loader": name, "file": r.file_name, "reason": r.reason}
+                for name, report in self.reports.items()
+                for r in report.rejected
+            ],
+            "loader_errors": self.errors,
+            "not_configured": self.not_configured,
+            "dbt": {
+                "success": bool(self.dbt and self.dbt.success),
+                "results": dict(sorted(self.dbt.statuses.items())) if self.dbt else {},
+                "failures": self.dbt.failures[:20] if self.dbt else [],
+            },
+        }
 
 
 def _setting(name: str) -> str | None:
@@ -39,8 +78,28 @@ def _setting(name: str) -> str | None:
     return value or None
 
 
-def run_daily(target: Target, feed_date: dt.date, echo: Callable[[str], None]) -> DailyRun:
-    run = DailyRun()
+def _mart_rows(target: Target) -> dict[str, int]:
+    """Row counts of the marts the last build made (names from dbt's manifest)."""
+    manifest_path = dbt_target_path(target) / "manifest.json"
+    if not manifest_path.exists():
+        return {}
+    nodes = json.loads(manifest_path.read_text())["nodes"].values()
+    marts = sorted(
+        f"{n['schema']}.{n['alias']}" for n in nodes if n["resource_type"] == "model" and n["schema"] == "marts"
+    )
+    counts = {}
+    with target.connect() as con:
+        for table in marts:  # names come from dbt's manifest, not from input
+            try:
+                counts[table] = con.execute(f"select count(*) from {table}").fetchone()[0]
+            except Exception:  # a mart the failed build did not create
+                continue
+    return counts
+
+
+def run_daily(target: Target, feed_date: dt.date, log: RunLog) -> DailyRun:
+    started = time.monotonic()
+    run = DailyRun(target=target, feed_date=feed_date)
     loads: list[tuple[str, str, Callable[[str], LoadReport]]] = [
         ("products", "products_url", lambda url: load_products(target, url)),
         ("stores", "stores_url", lambda url: load_stores(target, [url])),
@@ -55,11 +114,23 @@ def run_daily(target: Target, feed_date: dt.date, echo: Callable[[str], None]) -
         if url is None:
             run.not_configured.append(f"SOURCES__SUPPLIER_STOCK__{setting.upper()}")
             continue
-        report = run.reports[name] = load(url)
-        echo(f"{name}: {report.rows} rows, {len(report.rejected)} file(s) rejected")
+        try:
+            report = run.reports[name] = load(url)
+        except Exception as exc:  # one loader failing must not stop the others or the build
+            run.errors[name] = f"{type(exc).__name__}: {exc}"
+            log.write(f"{name}: FAILED {run.errors[name]}", "ERROR")
+            continue
+        log.write(f"{name}: {report.rows} rows, {len(report.rejected)} file(s) rejected", "INFO", loader=name)
         for line in report.lines():
-            echo(line)
+            log(line)
     if run.not_configured:
-        echo(f"not configured (skipped): {', '.join(run.not_configured)}")
-    run.dbt = run_dbt(["build"], target)
+        log.write(f"not configured (skipped): {', '.join(run.not_configured)}", "WARNING")
+    dbt_args = ["--log-format", "json"] if log.json_lines else []
+    run.dbt = run_dbt([*dbt_args, "build"], target)
+    run.mart_rows = _mart_rows(target)
+    run.seconds = time.monotonic() - started
+    summary = run.summary()
+    log.summary(summary)
+    if not run.ok:
+        send_alert(summary, log)
     return run

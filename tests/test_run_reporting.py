@@ -1,0 +1,105 @@
+"""`elt run` reports for an unattended job: JSON lines with a severity for Cloud Logging, one closing summary
+(rows per table, dbt results, duration), a non-zero exit on any failure, and the summary sent to a webhook."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from loaders.demo.sample_files import generate
+
+DAY = dt.date(2026, 11, 20)
+
+
+@pytest.fixture
+def webhook() -> Iterator[tuple[str, list[dict]]]:
+    """A webhook receiver on 127.0.0.1 that keeps what it is sent; stopped after the test."""
+    received: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/hook", received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_failing_run_logs_json_ends_with_a_summary_exits_1_and_alerts(
+    tmp_path: Path, webhook: tuple[str, list[dict]]
+) -> None:
+    url, received = webhook
+    sample = generate(tmp_path / "files", last_day=DAY, days=1)
+    feeds = sample.feed_dirs[DAY]
+    (feeds / "XYZ_unknown.xlsx").write_bytes(b"not even a workbook")
+    env = {
+        **os.environ,
+        "LOG_FORMAT": "json",
+        "ALERT_WEBHOOK_URL": url,
+        "ELT_DUCKDB_PATH": str(tmp_path / "w.duckdb"),
+        "SOURCES__SUPPLIER_STOCK__PRODUCTS_URL": str(sample.product_master),
+        "SOURCES__SUPPLIER_STOCK__STORES_URL": str(sample.root),
+        "SOURCES__SUPPLIER_STOCK__FEEDS_URL": str(feeds),
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "loaders.cli", "run", "--date", DAY.isoformat()], env=env, capture_output=True, text=True
+    )
+
+    assert run.returncode == 1
+    records = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
+    assert all("severity" in r and "message" in r for r in records)
+    summary = records[-1]
+    assert (summary["severity"], summary["message"]) == ("ERROR", "elt run FAILED")
+    body = summary["summary"]
+    assert body["rejected_files"] == [
+        {"loader": "supplier-stock", "file": "XYZ_unknown.xlsx", "reason": body["rejected_files"][0]["reason"]}
+    ]
+    assert "unknown supplier code 'XYZ'" in body["rejected_files"][0]["reason"]
+    assert body["dbt"]["success"] is True and body["dbt"]["results"]["pass"] > 20
+    assert body["rows_per_table"]["raw_supplier_stock.stock_feed_rows"] > 1000
+    assert body["rows_per_table"]["marts.ebay"] > 1000
+    assert body["duration_seconds"] > 0
+    assert [r["summary"] for r in received] == [body]
+
+
+def test_a_clean_run_ends_with_an_info_summary_and_sends_no_alert(
+    tmp_path: Path, webhook: tuple[str, list[dict]]
+) -> None:
+    url, received = webhook
+    sample = generate(tmp_path / "files", last_day=DAY, days=1)
+    env = {
+        **os.environ,
+        "LOG_FORMAT": "json",
+        "ALERT_WEBHOOK_URL": url,
+        "ELT_DUCKDB_PATH": str(tmp_path / "w.duckdb"),
+        "SOURCES__SUPPLIER_STOCK__PRODUCTS_URL": str(sample.product_master),
+        "SOURCES__SUPPLIER_STOCK__STORES_URL": str(sample.root),
+        "SOURCES__SUPPLIER_STOCK__FEEDS_URL": str(sample.root / "feeds" / "{date}"),
+    }
+    run = subprocess.run(
+        [sys.executable, "-m", "loaders.cli", "run", "--date", DAY.isoformat()], env=env, capture_output=True, text=True
+    )
+
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    summary = json.loads(run.stdout.splitlines()[-1])
+    assert (summary["severity"], summary["summary"]["ok"]) == ("INFO", True)
+    assert received == []
