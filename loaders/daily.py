@@ -125,8 +125,9 @@ def run_daily(target: Target, feed_date: dt.date, log: RunLog) -> DailyRun:
             log(line)
     if run.not_configured:
         log.write(f"not configured (skipped): {', '.join(run.not_configured)}", "WARNING")
-    dbt_args = ["--log-format", "json"] if log.json_lines else []
-    run.dbt = run_dbt([*dbt_args, "build"], target)
+    severity = {"info": "INFO", "warn": "WARNING", "error": "ERROR"}
+    on_event = (lambda level, message: log.write(message, severity[level], source="dbt")) if log.json_lines else None
+    run.dbt = run_dbt(["build"], target, on_event=on_event)
     run.mart_rows = _mart_rows(target)
     run.seconds = time.monotonic() - started
     summary = run.summary()

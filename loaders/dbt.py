@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from loaders.warehouse import Target
 
@@ -36,16 +37,23 @@ def dbt_target_path(target: Target) -> Path:
     return target.state_dir / "dbt"
 
 
-def run_dbt(args: Sequence[str], target: Target, quiet: bool = False) -> DbtOutcome:
+def run_dbt(
+    args: Sequence[str],
+    target: Target,
+    quiet: bool = False,
+    on_event: Callable[[str, str], None] | None = None,
+) -> DbtOutcome:
     """`dbt ARGS` on the project, with the project's profile and target; results kept per warehouse.
 
-    `quiet` keeps dbt to errors only (the caller prints its own summary).
+    `quiet` keeps dbt to errors only (the caller prints its own summary). `on_event(level, message)` takes
+    over dbt's console output entirely: it receives every info, warn and error message instead.
     """
     from dbt.cli.main import dbtRunner
 
     os.environ.update(target.environment())
+    console = ["--log-level", "none"] if on_event else ["--quiet"] if quiet else []
     command = [
-        *(["--quiet"] if quiet else []),
+        *console,
         *args,
         "--project-dir",
         str(PROJECT_DIR),
@@ -58,7 +66,15 @@ def run_dbt(args: Sequence[str], target: Target, quiet: bool = False) -> DbtOutc
         "--log-path",
         str(target.state_dir / "dbt-logs"),
     ]
-    result = dbtRunner().invoke(command)
+    callbacks = []
+    if on_event is not None:
+
+        def forward(event: Any) -> None:
+            if event.info.level in {"info", "warn", "error"}:
+                on_event(event.info.level, event.info.msg)
+
+        callbacks.append(forward)
+    result = dbtRunner(callbacks=callbacks).invoke(command)
     outcome = DbtOutcome(success=bool(result.success))
     if result.exception is not None:
         outcome.failures.append(f"dbt {' '.join(args)}: {result.exception}")
