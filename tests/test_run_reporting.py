@@ -67,8 +67,10 @@ def test_a_failing_run_logs_json_ends_with_a_summary_exits_1_and_alerts(
     assert run.returncode == 1
     records = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
     assert all("severity" in r and "message" in r for r in records)
-    summary = records[-1]
+    summary, alerted = records[-2:]
     assert (summary["severity"], summary["message"]) == ("ERROR", "elt run FAILED")
+    assert alerted["message"] == "alert sent to ALERT_WEBHOOK_URL"
+    assert any(r.get("source") == "dbt" for r in records)
     body = summary["summary"]
     assert body["rejected_files"] == [
         {"loader": "supplier-stock", "file": "XYZ_unknown.xlsx", "reason": body["rejected_files"][0]["reason"]}
