@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export RUNTIME__DLTHUB_TELEMETRY := false
 
-.PHONY: install demo test lint lock docs clean
+.PHONY: install demo test lint lock docs bench bench-quick clean
 
 $(BIN)/elt: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ lint: install
 
 test: lint  ## ruff, then every pytest suite (loaders, dbt build with unit and data tests, demo)
 	$(BIN)/pytest
+
+bench: install  ## every benchmark at full size; writes bench/RESULTS.md (takes a while)
+	$(BIN)/python -m bench.run
+
+bench-quick: install  ## the same at small sizes (a few minutes)
+	$(BIN)/python -m bench.run --quick
 
 lock:  ## re-resolve requirements.lock from pyproject.toml
 	$(BIN)/uv pip compile --quiet --python $(BIN)/python --extra dev pyproject.toml -o requirements.lock
