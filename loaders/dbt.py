@@ -37,6 +37,33 @@ def dbt_target_path(target: Target) -> Path:
     return target.state_dir / "dbt"
 
 
+SELECTING_COMMANDS = {"build", "run", "test", "compile", "ls", "list"}
+STAGING_DIR = PROJECT_DIR / "models" / "staging"
+
+
+def unloaded_sources(target: Target) -> list[str]:
+    """dbt sources whose raw dataset (`raw_<source>`, one folder per source under models/staging) is not in
+    the warehouse yet: a seller who does not use a source never has its models built."""
+    sources = sorted(p.name for p in STAGING_DIR.iterdir() if p.is_dir())
+    try:
+        present = _schemas(target)
+    except Exception:  # no warehouse yet, or it cannot be listed: build what there is and let dbt say
+        return []
+    return [name for name in sources if f"raw_{name}" not in present]
+
+
+def _schemas(target: Target) -> set[str]:
+    if target.name == "duckdb":
+        if not target.duckdb_path.exists():
+            return set()
+        with target.connect() as con:
+            return {name for (name,) in con.execute("select schema_name from information_schema.schemata").fetchall()}
+    from google.cloud import bigquery
+
+    client = bigquery.Client(project=os.environ.get("GOOGLE_CLOUD_PROJECT"))
+    return {dataset.dataset_id for dataset in client.list_datasets()}
+
+
 def run_dbt(
     args: Sequence[str],
     target: Target,
@@ -52,9 +79,12 @@ def run_dbt(
 
     os.environ.update(target.environment())
     console = ["--log-level", "none"] if on_event else ["--quiet"] if quiet else []
+    subcommand = next((a for a in args if not a.startswith("-")), "")
+    excluded = unloaded_sources(target) if subcommand in SELECTING_COMMANDS else []
     command = [
         *console,
         *args,
+        *(["--exclude", *(f"source:{name}+" for name in excluded)] if excluded else []),
         "--project-dir",
         str(PROJECT_DIR),
         "--profiles-dir",
