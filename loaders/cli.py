@@ -173,6 +173,34 @@ def demo(ctx: click.Context, workdir: Path | None, out_dir: Path, days: int) -> 
     _exit_for(ok)
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """The seller's web page: upload feeds, download the eBay files, see stock and runs.
+
+    Binds to loopback; any other address needs ELT_WEB_PASSWORD set (HTTP basic auth for every page).
+    """
+    import ipaddress
+    import os
+
+    import uvicorn
+
+    from loaders.web.app import create_app
+
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback and not os.environ.get("ELT_WEB_PASSWORD"):
+        raise click.UsageError(
+            f"refusing to serve on {host} without a password: set ELT_WEB_PASSWORD, or use 127.0.0.1"
+        )
+    click.echo(f"serving on http://{host}:{port} (warehouse: {_target(ctx).duckdb_path})")
+    uvicorn.run(create_app(_target(ctx)), host=host, port=port, log_level="warning")
+
+
 def _register_sandbox() -> None:
     from loaders.linnworks.sandbox.cli import sandbox
 

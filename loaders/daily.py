@@ -22,6 +22,7 @@ import dlt
 from loaders.dbt import DbtOutcome, dbt_target_path, run_dbt
 from loaders.report import LoadReport
 from loaders.reporting import RunLog, send_alert
+from loaders.runs import record_run
 from loaders.supplier_stock.pipeline import load_products, load_stores, load_supplier_stock
 from loaders.warehouse import Target
 
@@ -98,7 +99,7 @@ def _mart_rows(target: Target) -> dict[str, int]:
 
 
 def run_daily(target: Target, feed_date: dt.date, log: RunLog) -> DailyRun:
-    started = time.monotonic()
+    started, started_at = time.monotonic(), dt.datetime.now(dt.UTC)
     run = DailyRun(target=target, feed_date=feed_date)
     loads: list[tuple[str, str, Callable[[str], LoadReport]]] = [
         ("products", "products_url", lambda url: load_products(target, url)),
@@ -131,6 +132,10 @@ def run_daily(target: Target, feed_date: dt.date, log: RunLog) -> DailyRun:
     run.mart_rows = _mart_rows(target)
     run.seconds = time.monotonic() - started
     summary = run.summary()
+    try:
+        record_run(target, "elt run", started_at, summary)
+    except Exception as exc:  # the history is worth having, not worth failing the run for
+        log.write(f"could not record the run in raw_elt.runs: {type(exc).__name__}: {exc}", "WARNING")
     log.summary(summary)
     if not run.ok:
         send_alert(summary, log)

@@ -1,0 +1,68 @@
+"""Run history: one record per `elt run`, demo or web upload (status, duration, rows per table, failures),
+kept in the warehouse itself (dataset `raw_elt`, table `runs`) so it survives stateless Cloud Run jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from typing import Any
+
+import dlt
+
+from loaders.warehouse import Target, TargetError
+
+PIPELINE_NAME = "elt_runs"
+DATASET_NAME = "raw_elt"
+
+
+@dlt.resource(name="runs", primary_key="run_id", write_disposition="append")
+def _runs(record: dict[str, Any]) -> Any:
+    yield record
+
+
+def record_run(target: Target, kind: str, started_at: dt.datetime, summary: dict[str, Any]) -> dict[str, Any]:
+    """Append one run record; `summary` holds ok, rows_per_table, failures and anything else worth keeping."""
+    finished_at = dt.datetime.now(dt.UTC)
+    failures = list(summary.get("failures") or [])
+    failures += [f"{f['file']}: {f['reason']}" for f in summary.get("rejected_files") or []]
+    failures += list((summary.get("dbt") or {}).get("failures") or [])
+    record = {
+        "run_id": uuid.uuid4().hex,
+        "kind": kind,
+        "started_at": started_at,
+        "finished_at": finished_at,
+        "duration_seconds": round((finished_at - started_at).total_seconds(), 1),
+        "ok": bool(summary.get("ok")),
+        "rows_per_table": json.dumps(summary.get("rows_per_table") or {}, sort_keys=True),
+        "failures": json.dumps(failures),
+        "summary": json.dumps(summary, default=str, sort_keys=True),
+    }
+    pipeline = target.pipeline(PIPELINE_NAME, DATASET_NAME)
+    pipeline.run(_runs(record), loader_file_format="parquet").raise_on_failed_jobs()
+    return record
+
+
+def recent_runs(target: Target, limit: int = 20) -> list[dict[str, Any]]:
+    """The newest runs first; empty when none was recorded yet."""
+    try:
+        with target.connect() as con:
+            cursor = con.execute(
+                "select run_id, kind, started_at, finished_at, duration_seconds, ok, rows_per_table, failures "
+                f"from {DATASET_NAME}.runs order by started_at desc limit {int(limit)}"
+            )
+            columns = [d[0] for d in cursor.description]
+            rows = cursor.fetchall()
+    except TargetError:
+        return []
+    except Exception as exc:  # the table does not exist until the first run is recorded
+        if "runs" in str(exc) and ("not exist" in str(exc) or "not found" in str(exc).lower()):
+            return []
+        raise
+    out = []
+    for row in rows:
+        record = dict(zip(columns, row, strict=True))
+        record["rows_per_table"] = json.loads(record["rows_per_table"] or "{}")
+        record["failures"] = json.loads(record["failures"] or "[]")
+        out.append(record)
+    return out

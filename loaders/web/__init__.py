@@ -1,0 +1,1 @@
+"""`elt serve`: the seller's web page over the warehouse (upload feeds, eBay files, stock, run history)."""

@@ -1,0 +1,157 @@
+"""Uploaded feeds: safe file names, storage by feed date (local folder or any fsspec URL such as gs://), and
+one background worker that loads them and rebuilds the marts, one job at a time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import queue
+import re
+import threading
+import unicodedata
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import fsspec
+
+from loaders.dbt import run_dbt
+from loaders.lock import warehouse_lock
+from loaders.report import LoadReport
+from loaders.runs import record_run
+from loaders.supplier_stock.pipeline import load_supplier_stock
+from loaders.supplier_stock.settings import FEED_SUFFIXES
+from loaders.warehouse import Target
+
+T = TypeVar("T")
+_UNSAFE = re.compile(r"[^\w .()+&@€£-]", flags=re.UNICODE)
+MAX_NAME_LENGTH = 120
+
+
+class UploadRejected(ValueError):
+    """An upload that is refused before it is stored (type, size or name)."""
+
+
+def max_upload_bytes() -> int:
+    return int(float(os.environ.get("ELT_MAX_UPLOAD_MB", "25")) * 1024 * 1024)
+
+
+def safe_file_name(name: str) -> str:
+    """The last path part of an uploaded name, without control characters or anything outside a plain set;
+    never a path. Raises UploadRejected for names that are empty or not .xlsx/.xlsm."""
+    base = re.split(r"[/\\]", unicodedata.normalize("NFC", name or ""))[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
+    base = _UNSAFE.sub("_", base).strip(" .")
+    if not base or base.startswith("."):
+        raise UploadRejected(f"{name!r}: not a usable file name")
+    if not base.lower().endswith(FEED_SUFFIXES):
+        raise UploadRejected(f"{base}: only .xlsx or .xlsm feeds are accepted")
+    if len(base) > MAX_NAME_LENGTH:
+        stem, _, suffix = base.rpartition(".")
+        base = f"{stem[: MAX_NAME_LENGTH - len(suffix) - 1]}.{suffix}"
+    return base
+
+
+def upload_root(target: Target) -> str:
+    """Where uploads are kept: ELT_UPLOAD_URL (a folder or gs://bucket/prefix), else beside the warehouse."""
+    return (os.environ.get("ELT_UPLOAD_URL") or str(target.state_dir / "uploads")).rstrip("/")
+
+
+def store_upload(target: Target, feed_date: dt.date, name: str, data: bytes) -> str:
+    """Write an upload under `<root>/<feed date>/<safe name>`; returns its path or URL."""
+    if len(data) > max_upload_bytes():
+        raise UploadRejected(
+            f"{name}: {len(data) / 2**20:.1f} MB is over the {max_upload_bytes() / 2**20:.0f} MB limit"
+        )
+    url = f"{upload_root(target)}/{feed_date.isoformat()}/{safe_file_name(name)}"
+    fs, path = fsspec.core.url_to_fs(url)
+    fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+    with fs.open(path, "wb") as handle:
+        handle.write(data)
+    return url
+
+
+@dataclass
+class UploadJob:
+    """One upload: its files, where it got to, and what the load and the build said."""
+
+    feed_date: dt.date
+    paths: list[str]
+    rejected_uploads: list[str] = field(default_factory=list)
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    status: str = "queued"  # queued | loading | building | done | failed
+    report: LoadReport | None = None
+    dbt_success: bool | None = None
+    dbt_statuses: dict[str, int] = field(default_factory=dict)
+    dbt_failures: list[str] = field(default_factory=list)
+    error: str | None = None
+    created_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    finished_at: dt.datetime | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {"done", "failed"}
+
+    def summary(self) -> dict[str, Any]:
+        report = self.report or LoadReport()
+        return {
+            "ok": self.status == "done" and report.ok and bool(self.dbt_success),
+            "feed_date": self.feed_date.isoformat(),
+            "rows_per_table": {"raw_supplier_stock.stock_feed_rows": report.rows},
+            "rejected_files": [{"file": r.file_name, "reason": r.reason} for r in report.rejected],
+            "dbt": {"success": self.dbt_success, "results": self.dbt_statuses, "failures": self.dbt_failures},
+            "failures": [self.error] if self.error else [],
+        }
+
+
+class UploadWorker:
+    """Processes upload jobs one after another in a background thread (the warehouse lock is held per job)."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.jobs: dict[str, UploadJob] = {}
+        self._queue: queue.Queue[UploadJob] = queue.Queue()
+        self._thread = threading.Thread(target=self._work, name="upload-worker", daemon=True)
+        self._thread.start()
+
+    def submit(self, job: UploadJob) -> UploadJob:
+        self.jobs[job.id] = job
+        self._queue.put(job)
+        return job
+
+    def recent(self, limit: int = 10) -> list[UploadJob]:
+        return sorted(self.jobs.values(), key=lambda j: j.created_at, reverse=True)[:limit]
+
+    def _work(self) -> None:
+        while True:
+            job = self._queue.get()
+            with warehouse_lock(self.target):
+                try:
+                    self._process(job)
+                except Exception as exc:  # shown on the job's page and kept in the run history
+                    job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
+                finally:
+                    job.finished_at = dt.datetime.now(dt.UTC)
+                    try:
+                        _in_child(record_run, self.target, "web upload", job.created_at, job.summary())
+                    except Exception as exc:
+                        job.error = job.error or f"could not record the run: {exc}"
+
+    def _process(self, job: UploadJob) -> None:
+        job.status = "loading"
+        job.report = _in_child(load_supplier_stock, self.target, job.paths, job.feed_date) if job.paths else None
+        job.status = "building"
+        outcome = _in_child(run_dbt, ["build"], self.target, True)
+        job.dbt_success, job.dbt_statuses, job.dbt_failures = outcome.success, outcome.statuses, outcome.failures
+        job.status = "done"
+
+
+def _in_child(function: Callable[..., T], *args: Any) -> T:
+    """Run `function` in a short-lived process: DuckDB lets one process write a file at a time, and dbt keeps
+    its connection open for the life of a process, so the web server itself never holds the warehouse."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context, max_tasks_per_child=1) as pool:
+        return pool.submit(function, *args).result()
