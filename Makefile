@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export RUNTIME__DLTHUB_TELEMETRY := false
 
-.PHONY: install demo test lint lock docs bench bench-quick clean
+.PHONY: install demo test lint browser lock docs bench bench-quick clean
 
 $(BIN)/elt: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint  ## ruff, then every pytest suite (loaders, dbt build with unit and data tests, demo)
+browser:  ## Debian's Chromium for the browser tests (installed when missing and running as root)
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+test: lint browser  ## ruff, then every pytest suite (loaders, dbt build with unit and data tests, demo, browser)
 	$(BIN)/pytest
 
 bench: install  ## every benchmark at full size; writes bench/RESULTS.md (takes a while)

@@ -201,13 +201,15 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     uvicorn.run(create_app(_target(ctx)), host=host, port=port, log_level="warning")
 
 
-def _register_sandbox() -> None:
+def _register_source_commands() -> None:
+    from loaders.linnworks.cli import linnworks
     from loaders.linnworks.sandbox.cli import sandbox
 
+    load.add_command(linnworks)
     main.add_command(sandbox)
 
 
-_register_sandbox()
+_register_source_commands()
 
 if __name__ == "__main__":
     main()

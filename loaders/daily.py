@@ -5,6 +5,7 @@ Configuration uses dlt's names (env vars or .dlt/config.toml), e.g. for the sell
                                           (gs://bucket/feeds/{date}/ or /data/feeds/{date})
   SOURCES__SUPPLIER_STOCK__PRODUCTS_URL  the product master workbook
   SOURCES__SUPPLIER_STOCK__STORES_URL    a folder of store SpeedSheets
+and Linnworks runs when its credentials are set (SOURCES__LINNWORKS__APPLICATION_ID, …_SECRET, …_TOKEN).
 A loader that fails does not stop the others or the build; the run then ends with a failure summary.
 """
 
@@ -44,6 +45,7 @@ class DailyRun:
     not_configured: list[str] = field(default_factory=list)
     dbt: DbtOutcome | None = None
     mart_rows: dict[str, int] = field(default_factory=dict)
+    linnworks_rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
@@ -52,7 +54,9 @@ class DailyRun:
         return loads_ok and self.dbt is not None and self.dbt.success
 
     def summary(self) -> dict[str, Any]:
-        rows = {RAW_TABLES[name]: report.rows for name, report in self.reports.items()} | self.mart_rows
+        rows = {RAW_TABLES[name]: report.rows for name, report in self.reports.items()}
+        rows |= {f"raw_linnworks.{table}": count for table, count in self.linnworks_rows.items()}
+        rows |= self.mart_rows
         return {
             "ok": self.ok,
             "target": self.target.name,
@@ -124,6 +128,18 @@ def run_daily(target: Target, feed_date: dt.date, log: RunLog) -> DailyRun:
         log.write(f"{name}: {report.rows} rows, {len(report.rejected)} file(s) rejected", "INFO", loader=name)
         for line in report.lines():
             log(line)
+    if dlt.secrets.get("sources.linnworks.application_id", str):
+        from loaders.linnworks.pipeline import load_linnworks
+
+        result = load_linnworks(target, echo=log)
+        run.linnworks_rows = dict(result.row_counts)
+        if result.ok:
+            log.write(f"linnworks: {result.rows} rows in {len(result.row_counts)} tables", "INFO", loader="linnworks")
+        else:
+            run.errors["linnworks"] = str(result.error)
+            log.write(f"linnworks: FAILED {result.error}", "ERROR")
+    else:
+        run.not_configured.append("SOURCES__LINNWORKS__APPLICATION_ID (and …_SECRET, …_TOKEN)")
     if run.not_configured:
         log.write(f"not configured (skipped): {', '.join(run.not_configured)}", "WARNING")
     severity = {"info": "INFO", "warn": "WARNING", "error": "ERROR"}
