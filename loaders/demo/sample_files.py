@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import xlsxwriter
 
+from loaders.linnworks.sandbox import sku_for
 from loaders.supplier_stock.layouts import FeedLayout, feed_layouts
 
 STORES = ("AMS", "CPO", "RTG")
@@ -66,8 +68,25 @@ def part_number(supplier: str, index: int) -> str | int:
     return f"{supplier[:2]}{index:05d}"
 
 
+# The demo's Linnworks sandbox holds this many items; that many custom labels are its SKUs, so that the
+# convergence mart (inventory_positions) has Linnworks, supplier and eBay figures for the same SKUs.
+LINNWORKS_ITEMS = 500
+
+
+@cache
+def _label_offsets() -> dict[str, int]:
+    offsets, total = {}, 0
+    for supplier in feed_layouts():
+        if supplier != "RTG":
+            offsets[supplier] = total
+            total += PARTS_PER_SUPPLIER.get(supplier, DEFAULT_PARTS)
+    return offsets
+
+
 def custom_label(supplier: str, index: int) -> str:
-    return f"{supplier}-{index:05d}"
+    """The seller's SKU for a supplier's part: a Linnworks sandbox SKU for the first LINNWORKS_ITEMS parts."""
+    position = _label_offsets()[supplier] + index
+    return sku_for(position) if position < LINNWORKS_ITEMS else f"{supplier}-{index:05d}"
 
 
 def _stock_cell(supplier: str, layout_rule: str, rng: random.Random) -> object:
