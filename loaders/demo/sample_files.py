@@ -122,17 +122,32 @@ def _write_feed(path: Path, layout: FeedLayout, rows: list[list[object]]) -> Non
     workbook.close()
 
 
-def _feed_rows(layout: FeedLayout, parts: int, rtg_labels: list[str], rng: random.Random) -> list[list[object]]:
+CHANGE_RATE = 0.15  # share of a supplier's parts whose stock changes from one day to the next
+LOOKBACK_DAYS = 30
+
+
+def _part_rng(seed: int, supplier: str, key: object, day: dt.date) -> random.Random:
+    """A random source for one part on one day that only changes on the days the part's stock changes, so
+    feeds drift from day to day (about CHANGE_RATE of parts) instead of being redrawn."""
+    for back in range(LOOKBACK_DAYS):
+        changed = day - dt.timedelta(days=back)
+        if random.Random(f"{seed}-{supplier}-{key}-{changed}").random() < CHANGE_RATE:
+            return random.Random(f"{seed}-{supplier}-{key}-{changed}-value")
+    return random.Random(f"{seed}-{supplier}-{key}-base")
+
+
+def _feed_rows(layout: FeedLayout, parts: int, rtg_labels: list[str], seed: int, day: dt.date) -> list[list[object]]:
     supplier = layout.supplier
     width = max(len(HEADERS[supplier]), layout.columns_needed)
     rows: list[list[object]] = []
     if supplier == "RTG":  # the RTG feed lists the custom labels that are out of stock
         for label in rtg_labels:
-            if rng.random() < 0.3:
+            if _part_rng(seed, supplier, label, day).random() < 0.3:
                 rows.append([label, "out of stock"])
         return rows
     rule = "listed" if supplier == "SMP" else "numeric"
     for index in range(parts):
+        rng = _part_rng(seed, supplier, index, day)
         if supplier == "SMP" and rng.random() < 0.3:
             continue  # SMP lists only what it has
         row: list[object] = [None] * width
@@ -232,13 +247,12 @@ def generate(root: Path, last_day: dt.date, days: int = 3, seed: int = 7) -> Sam
         day = last_day - dt.timedelta(days=days - 1 - day_index)
         folder = root / "feeds" / day.isoformat()
         folder.mkdir(parents=True, exist_ok=True)
-        day_rng = random.Random(f"{seed}-{day.isoformat()}")
         for supplier, layout in layouts.items():
             parts = PARTS_PER_SUPPLIER.get(supplier, DEFAULT_PARTS)
             _write_feed(
                 folder / f"{supplier}_stock_{day:%Y%m%d}.xlsx",
                 layout,
-                _feed_rows(layout, parts, rtg_labels, day_rng),
+                _feed_rows(layout, parts, rtg_labels, seed, day),
             )
         feed_dirs[day] = folder
     return SampleFiles(
