@@ -68,7 +68,10 @@ def _files(root: Path) -> dict[str, Path]:
     write_xlsx(day2 / "APE_SF.xlsx", [["Part", "Stock"], ["A1", "no"]])  # decreased to 0
     write_xlsx(day2 / "BET_stock.xlsx", [["Part", "Free Stk"], [1000, 25]])  # B2 missing: keeps 4
     write_xlsx(day2 / "KLA_stock.xlsx", [["Part Number", "Stock Balance"], [1000, 40]])  # unchanged
-    write_xlsx(day2 / "FPS_stock.xlsx", [["Product Code", "Desc", "MFG", "Free Stock"], ["FP1", "d", "m", "#N/A"]])
+    write_xlsx(
+        day2 / "FPS_stock.xlsx",
+        [["Product Code", "Desc", "MFG", "Free Stock"], ["FP1", "d", "m", "#N/A"], ["FP9", "d", "m", 3]],
+    )
     write_xlsx(day2 / "RTG_oos.xlsx", [["Custom label", "Info"], ["RTG-2", "oos"]])
     return {"root": root, "day1": day1, "day2": day2}
 

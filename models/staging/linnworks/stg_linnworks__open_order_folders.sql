@@ -1,0 +1,26 @@
+with
+
+source as (
+
+    select * from {{ linnworks_source('open_orders__folder_name', {
+        'value':          'string',
+        '_dlt_id':        'string',
+        '_dlt_parent_id': 'string',
+        '_dlt_list_idx':  'bigint',
+    }) }}
+
+),
+
+renamed as (
+
+    select
+        value as folder_name,
+        _dlt_id as dlt_id,
+        _dlt_parent_id as dlt_parent_id,
+        _dlt_list_idx as dlt_list_index
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,34 @@
+with
+
+source as (
+
+    select * from {{ linnworks_source('order_details__extended_properties', {
+        'row_id':         'string',
+        'name':           'string',
+        'value':          'string',
+        'type':           'string',
+        '_dlt_id':        'string',
+        '_dlt_parent_id': 'string',
+        '_dlt_root_id':   'string',
+        '_dlt_list_idx':  'bigint',
+    }) }}
+
+),
+
+renamed as (
+
+    select
+        row_id as extended_property_id,
+        name as property_name,
+        value as property_value,
+        type as property_type,
+        _dlt_id as dlt_id,
+        _dlt_parent_id as dlt_parent_id,
+        _dlt_root_id as dlt_root_id,
+        _dlt_list_idx as dlt_list_index
+
+    from source
+
+)
+
+select * from renamed

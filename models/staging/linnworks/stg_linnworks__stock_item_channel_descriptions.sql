@@ -1,0 +1,36 @@
+with
+
+source as (
+
+    select * from {{ linnworks_source('stock_items__item_channel_descriptions', {
+        'pk_row_id':         'string',
+        'stock_item_id':     'string',
+        'stock_item_int_id': 'bigint',
+        'source':            'string',
+        'sub_source':        'string',
+        'description':       'string',
+        '_dlt_id':           'string',
+        '_dlt_parent_id':    'string',
+        '_dlt_list_idx':     'bigint',
+    }) }}
+
+),
+
+renamed as (
+
+    select
+        pk_row_id as channel_description_id,
+        stock_item_id,
+        stock_item_int_id,
+        source.source as source,
+        sub_source,
+        description,
+        _dlt_id as dlt_id,
+        _dlt_parent_id as dlt_parent_id,
+        _dlt_list_idx as dlt_list_index
+
+    from source
+
+)
+
+select * from renamed
