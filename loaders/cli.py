@@ -202,10 +202,27 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 
 
 def _register_source_commands() -> None:
+    from loaders.badapi.cli import badapi, badapi_sandbox
     from loaders.linnworks.cli import linnworks
-    from loaders.linnworks.sandbox.cli import sandbox
+    from loaders.linnworks.sandbox.cli import sandbox as linnworks_sandbox
+    from loaders.wdn.cli import wdn, wdn_sandbox
 
-    load.add_command(linnworks)
+    for command in (linnworks, wdn, badapi):
+        load.add_command(command)
+
+    @click.group(
+        "sandbox",
+        invoke_without_command=True,
+        params=linnworks_sandbox.params,
+        help=f"{linnworks_sandbox.help}\n\n`elt sandbox wdn` and `elt sandbox badapi` serve the other two sources.",
+    )
+    @click.pass_context
+    def sandbox(ctx: click.Context, **options: object) -> None:
+        if ctx.invoked_subcommand is None:
+            ctx.invoke(linnworks_sandbox, **options)
+
+    sandbox.add_command(wdn_sandbox, "wdn")
+    sandbox.add_command(badapi_sandbox, "badapi")
     main.add_command(sandbox)
 
 

@@ -33,6 +33,8 @@ SUMMARY_TABLES = (
     "marts.orders",
     "marts.order_items",
     "marts.inventory_positions",
+    "marts.wdn_retailer_price_segments",
+    "marts.product_availability",
 )
 
 
@@ -74,6 +76,27 @@ def load_linnworks_sandbox(target: Target, echo: Callable[[str], None]) -> bool:
     return result.ok
 
 
+def load_other_sources(target: Target, echo: Callable[[str], None]) -> bool:
+    """What Drops Now and the warehouse "bad API", each from its sandbox on 127.0.0.1 (small catalogues)."""
+    from loaders.badapi.options import BadApiOptions
+    from loaders.badapi.pipeline import load_badapi
+    from loaders.badapi.sandbox import running_badapi_sandbox
+    from loaders.wdn.options import WdnOptions
+    from loaders.wdn.pipeline import load_wdn
+    from loaders.wdn.sandbox import running_wdn_sandbox
+
+    ok = True
+    with running_wdn_sandbox(products_per_brand=40) as sandbox:
+        wdn = load_wdn(target, options=WdnOptions.from_config(base_url=sandbox.base_url), echo=lambda _: None)
+    echo(f"loaded What Drops Now (sandbox): {sum(wdn.row_counts.values())} rows" if wdn.ok
+         else f"What Drops Now load FAILED: {wdn.error}")  # fmt: skip
+    ok &= wdn.ok
+    with running_badapi_sandbox(products_per_category=400) as sandbox:
+        bad = load_badapi(target, options=BadApiOptions.from_config(base_url=sandbox.url), echo=lambda _: None)
+    echo(f"loaded the bad API (sandbox): {bad.rows} rows" if bad.ok else f"bad API load FAILED: {bad.error}")
+    return ok and bad.ok
+
+
 def run_demo(target: Target, workdir: Path, out_dir: Path, days: int, echo: Callable[[str], None]) -> bool:
     """Run the whole daily job on generated files and the sandboxes; True when every step succeeded."""
     started, started_at = time.monotonic(), dt.datetime.now(dt.UTC)
@@ -93,6 +116,7 @@ def run_demo(target: Target, workdir: Path, out_dir: Path, days: int, echo: Call
         for line in report.lines() if not report.ok else []:
             echo(line)
     loads_ok = load_linnworks_sandbox(target, echo) and loads_ok
+    loads_ok = load_other_sources(target, echo) and loads_ok
 
     outcome = run_dbt(["build"], target, quiet=True)
     echo(f"dbt build: {'passed' if outcome.success else 'FAILED'} {dict(sorted(outcome.statuses.items()))}")

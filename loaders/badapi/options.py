@@ -1,0 +1,57 @@
+"""Run options of the bad-API loader, read from dlt config (`sources.badapi.*`) over the settings' defaults.
+
+    SOURCES__BADAPI__BASE_URL                      the API (default https://bad-api-assignment.reaktor.com)
+    SOURCES__BADAPI__ERROR_MODE_ATTEMPTS           calls per manufacturer while in error mode (10)
+    SOURCES__BADAPI__ERROR_MODE_BACKOFF_SECONDS    first wait between them, doubling (0.5)
+    SOURCES__BADAPI__ERROR_MODE_MAX_DELAY_SECONDS  longest wait between them (8)
+    SOURCES__BADAPI__REQUEST_TIMEOUT_SECONDS       per attempt (120)
+    SOURCES__BADAPI__HTTP_MAX_ATTEMPTS             attempts for 429/5xx/timeouts (5)
+    SOURCES__BADAPI__HTTP_BACKOFF_SECONDS          first wait for those, doubling (1)
+
+or the same names under `[sources.badapi]` in .dlt/config.toml.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+import dlt
+from dlt.sources.helpers.requests import Client
+
+from loaders.badapi import settings
+
+
+@dataclass(frozen=True)
+class BadApiOptions:
+    base_url: str = settings.BASE_URL
+    error_mode_attempts: int = settings.ERROR_MODE_ATTEMPTS
+    error_mode_backoff_seconds: float = settings.ERROR_MODE_BACKOFF_SECONDS
+    error_mode_max_delay_seconds: float = settings.ERROR_MODE_MAX_DELAY_SECONDS
+    request_timeout_seconds: float = settings.REQUEST_TIMEOUT_SECONDS
+    http_max_attempts: int = settings.HTTP_MAX_ATTEMPTS
+    http_backoff_seconds: float = settings.HTTP_BACKOFF_SECONDS
+
+    @classmethod
+    def from_config(cls, **overrides: Any) -> BadApiOptions:
+        """Defaults, then dlt config `sources.badapi.<field>`, then `overrides` (None values ignored)."""
+        values: dict[str, Any] = {}
+        for option in fields(cls):
+            configured = dlt.config.get(f"sources.{settings.SOURCE_NAME}.{option.name}")
+            if configured not in (None, ""):
+                values[option.name] = type(getattr(cls(), option.name))(configured)
+        values |= {key: value for key, value in overrides.items() if value is not None}
+        options = replace(cls(), **values)
+        if options.error_mode_attempts < 1 or options.http_max_attempts < 1:
+            raise ValueError("sources.badapi: error_mode_attempts and http_max_attempts must be at least 1")
+        return options
+
+    def http_client(self) -> Client:
+        """dlt's retrying HTTP client (429, 5xx, connection errors; a session per thread); no raise for status."""
+        return Client(
+            request_timeout=self.request_timeout_seconds,
+            raise_for_status=False,
+            request_max_attempts=self.http_max_attempts,
+            request_backoff_factor=self.http_backoff_seconds,
+            request_max_retry_delay=30,
+        )
