@@ -60,8 +60,10 @@ def _schemas(target: Target) -> set[str]:
             return {name for (name,) in con.execute("select schema_name from information_schema.schemata").fetchall()}
     from google.cloud import bigquery
 
-    client = bigquery.Client(project=os.environ.get("GOOGLE_CLOUD_PROJECT"))
-    return {dataset.dataset_id for dataset in client.list_datasets()}
+    # Raw datasets may be created empty up front (deploy/setup.sh): present means holding a table.
+    client = bigquery.Client(project=target.bigquery_project, location=target.bigquery_location)
+    raw = [dataset.dataset_id for dataset in client.list_datasets() if dataset.dataset_id.startswith("raw_")]
+    return {name for name in raw if next(iter(client.list_tables(name, max_results=1)), None) is not None}
 
 
 def run_dbt(

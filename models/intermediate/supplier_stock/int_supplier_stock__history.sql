@@ -3,6 +3,13 @@
     counted back from the newest feed date. Feed part numbers map to custom labels through the product master on
     supplier AND part number; when several of a supplier's parts share a custom label, the largest quantity counts.
 -#}
+{#- BigQuery: a partition per feed date, expiring with the retention window; clustered by supplier. -#}
+{{ config(storage_options(
+    partition_by={'field': 'feed_date', 'data_type': 'date', 'granularity': 'day'},
+    cluster_by=['supplier'],
+    partition_expiration_days=var('supplier_stock_retention_days'),
+)) }}
+
 with
 
 quantified as (

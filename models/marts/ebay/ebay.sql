@@ -1,3 +1,6 @@
+{#- BigQuery: clustered by store, as the Revise export and store reports read one store at a time. -#}
+{{ config(storage_options(cluster_by=['ebay_store'])) }}
+
 with
 
 store_listings as (

@@ -1,0 +1,19 @@
+# Settings shared by the deploy scripts: `source deploy/settings.sh` after exporting your own values.
+# Nothing secret lives here: Linnworks credentials go into Secret Manager (setup.sh prints how).
+: "${GOOGLE_CLOUD_PROJECT:?set GOOGLE_CLOUD_PROJECT to the project that holds the warehouse}"
+export PROJECT_ID="${GOOGLE_CLOUD_PROJECT}"
+export REGION="${REGION:-europe-west2}"                       # Cloud Run, Scheduler, Artifact Registry
+export BIGQUERY_LOCATION="${ELT_BIGQUERY_LOCATION:-EU}"      # where the datasets live
+export REPOSITORY="${REPOSITORY:-elt}"                        # Artifact Registry (docker) repository
+export IMAGE="${IMAGE:-${REGION}-docker.pkg.dev/${PROJECT_ID}/${REPOSITORY}/elt:latest}"
+export JOB_SERVICE_ACCOUNT="${JOB_SERVICE_ACCOUNT:-elt-job@${PROJECT_ID}.iam.gserviceaccount.com}"
+export SCHEDULER_SERVICE_ACCOUNT="${SCHEDULER_SERVICE_ACCOUNT:-elt-scheduler@${PROJECT_ID}.iam.gserviceaccount.com}"
+export TIME_ZONE="${TIME_ZONE:-Europe/London}"
+# The seller's files (read by `elt run`): gs:// URLs, `{date}` becomes the feed date.
+export FEEDS_URL="${FEEDS_URL:-gs://${PROJECT_ID}-elt-files/feeds/{date}/}"
+export PRODUCTS_URL="${PRODUCTS_URL:-gs://${PROJECT_ID}-elt-files/Stock Feed Master.xlsx}"
+export STORES_URL="${STORES_URL:-gs://${PROJECT_ID}-elt-files/stores/}"
+# Datasets the job writes: dlt's raw datasets (+ the `_staging` datasets dlt merges through) and dbt's layers.
+export DATASETS="raw_supplier_stock raw_supplier_stock_staging raw_linnworks raw_linnworks_staging staging intermediate marts"
+# Secret Manager secret name = env var the job sees.
+export LINNWORKS_SECRETS="SOURCES__LINNWORKS__APPLICATION_ID SOURCES__LINNWORKS__APPLICATION_SECRET SOURCES__LINNWORKS__TOKEN"
