@@ -30,4 +30,4 @@ RUN pip install --no-cache-dir --no-deps .
 
 USER 10001:10001
 ENTRYPOINT ["elt"]
-CMD ["--target", "bigquery", "run"]
+CMD ["run", "--target", "bigquery"]

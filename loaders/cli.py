@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -34,6 +35,23 @@ def _locked(ctx: click.Context) -> Iterator[Target]:
             yield target
     except WarehouseBusy as exc:  # raised only while acquiring the lock
         raise click.ClickException(str(exc)) from None
+
+
+def target_options(command: Callable[..., None]) -> Callable[..., None]:
+    """`--target` and `--duckdb` after the subcommand too (`elt run --target bigquery`), as before it."""
+
+    @click.option("--target", "sub_target", type=click.Choice(TARGETS), help="Warehouse (env ELT_TARGET).")
+    @click.option("--duckdb", "sub_duckdb", help="DuckDB file (env ELT_DUCKDB_PATH).")
+    @functools.wraps(command)
+    def wrapper(*args: object, sub_target: str | None = None, sub_duckdb: str | None = None, **kwargs: object) -> None:
+        obj = click.get_current_context().obj
+        if sub_target:
+            obj["target"] = sub_target
+        if sub_duckdb:
+            obj["duckdb"] = sub_duckdb
+        command(*args, **kwargs)
+
+    return wrapper
 
 
 def _print_report(title: str, report: LoadReport) -> None:
@@ -65,6 +83,7 @@ def load() -> None:
 @load.command("supplier-stock")
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--date", "feed_date", type=click.DateTime(["%Y-%m-%d"]), help="Feed date (default today).")
+@target_options
 @click.pass_context
 def load_supplier_stock_cmd(ctx: click.Context, paths: tuple[str, ...], feed_date: dt.datetime | None) -> None:
     """Stock feed files or folders of them (local paths or URLs such as gs://bucket/feeds/)."""
@@ -79,6 +98,7 @@ def load_supplier_stock_cmd(ctx: click.Context, paths: tuple[str, ...], feed_dat
 
 @load.command("products")
 @click.argument("path")
+@target_options
 @click.pass_context
 def load_products_cmd(ctx: click.Context, path: str) -> None:
     """The product master workbook (sheets Direct and FPS); replaces the previous one."""
@@ -92,6 +112,7 @@ def load_products_cmd(ctx: click.Context, path: str) -> None:
 
 @load.command("stores")
 @click.argument("paths", nargs=-1, required=True)
+@target_options
 @click.pass_context
 def load_stores_cmd(ctx: click.Context, paths: tuple[str, ...]) -> None:
     """eBay store SpeedSheet workbooks (`<STORE> Database SpeedSheet.xlsx`) or folders of them."""
@@ -130,6 +151,7 @@ def export() -> None:
 
 @export.command("ebay-revise")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True)
+@target_options
 @click.pass_context
 def export_ebay_revise_cmd(ctx: click.Context, out_dir: Path) -> None:
     """One File Exchange Revise CSV per eBay store (listings whose quantity changed), plus a zip."""
@@ -145,6 +167,7 @@ def export_ebay_revise_cmd(ctx: click.Context, out_dir: Path) -> None:
 
 @main.command()
 @click.option("--date", "feed_date", type=click.DateTime(["%Y-%m-%d"]), help="Feed date (default today).")
+@target_options
 @click.pass_context
 def run(ctx: click.Context, feed_date: dt.datetime | None) -> None:
     """Every configured loader, then `dbt build` (the daily job). LOG_FORMAT=json logs JSON lines for Cloud
@@ -161,6 +184,7 @@ def run(ctx: click.Context, feed_date: dt.datetime | None) -> None:
 @click.option("--workdir", type=click.Path(file_okay=False, path_type=Path), help="Where sample files go.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("out/ebay-revise"))
 @click.option("--days", type=click.IntRange(2, 31), default=3, show_default=True, help="Days of feeds.")
+@target_options
 @click.pass_context
 def demo(ctx: click.Context, workdir: Path | None, out_dir: Path, days: int) -> None:
     """Sample files -> every loader -> dbt build -> eBay Revise files, with a summary."""
@@ -176,6 +200,7 @@ def demo(ctx: click.Context, workdir: Path | None, out_dir: Path, days: int) -> 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@target_options
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int) -> None:
     """The seller's web page: upload feeds, download the eBay files, see stock and runs.

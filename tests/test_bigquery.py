@@ -377,7 +377,7 @@ def test_the_dockerfile_builds_a_slim_python_311_image_running_elt_as_a_non_root
     assert users and users[-1] not in {"root", "0"}
     assert names.index("USER") > max(i for i, name in enumerate(names) if name == "RUN")  # runs as that user
     assert runs.index("-r requirements.lock") < runs.index("--no-deps .")
-    assert _image_command() == ["elt", "--target", "bigquery", "run"]
+    assert _image_command() == ["elt", "run", "--target", "bigquery"]
     ignored = (PROJECT_DIR / ".dockerignore").read_text().split()
     assert {".venv", ".git", "*.duckdb", ".dlt/secrets.toml"} <= set(ignored)
 

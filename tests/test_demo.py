@@ -56,7 +56,7 @@ def test_elt_run_loads_what_is_configured_then_builds(tmp_path: Path) -> None:
 
     assert first.returncode == 0, first.stdout + first.stderr
     assert second.returncode == 0, second.stdout + second.stderr
-    assert "stores: " in second.stdout and "not configured" not in second.stdout
+    assert "stores: " in second.stdout and "SOURCES__SUPPLIER_STOCK__" not in second.stdout
     with Target.from_options("duckdb", tmp_path / "run.duckdb").connect() as con:
         dates = con.execute("select distinct feed_date from marts.supplier_feeds order by 1").fetchall()
         changed = con.execute("select count(*) from marts.ebay where quantity_delta <> 0").fetchone()[0]
