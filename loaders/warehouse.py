@@ -99,13 +99,15 @@ class Target:
         """A dlt pipeline writing `dataset_name` on this target, its local state kept per warehouse."""
         pipelines_dir = self.state_dir / "pipelines"
         pipelines_dir.mkdir(parents=True, exist_ok=True)
-        return dlt.pipeline(
+        pipeline = dlt.pipeline(
             pipeline_name=pipeline_name,
             pipelines_dir=str(pipelines_dir),
             destination=self.destination(),
             dataset_name=dataset_name,
             progress="log" if os.environ.get("ELT_PROGRESS") else None,
         )
+        finish_interrupted_normalize(pipeline)
+        return pipeline
 
     @contextmanager
     def connect(self) -> Iterator[Any]:
@@ -128,6 +130,21 @@ class Target:
             yield con
         finally:
             con.close()
+
+
+def finish_interrupted_normalize(pipeline: dlt.Pipeline) -> list[str]:
+    """Complete a normalize step that a kill cut short between its two commit moves; the ids it completed.
+
+    dlt's normalize commits a package by moving it to the load folder, then deleting the extracted copy. A
+    process killed between the two leaves the package in both places, and every later normalize fails with
+    `Directory not empty` on the move. The package in the load folder is the complete one (the move is
+    atomic): deleting the extracted copy finishes the commit, and the package then loads as usual.
+    """
+    done = set(pipeline.list_normalized_load_packages()) | set(pipeline.list_completed_load_packages())
+    stale = [load_id for load_id in pipeline.list_extracted_load_packages() if load_id in done]
+    for load_id in stale:
+        pipeline._get_normalize_storage().extracted_packages.delete_package(load_id)
+    return stale
 
 
 def _dlt_setting(name: str) -> str | None:
