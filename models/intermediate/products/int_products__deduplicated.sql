@@ -15,6 +15,7 @@ numbered as (
         custom_label,
         sheet_name,
         sheet_row_number,
+        loaded_at,
         row_number() over (
             partition by supplier, part_number
             order by sheet_name, sheet_row_number
@@ -34,7 +35,8 @@ final as (
         part_number,
         custom_label,
         sheet_name,
-        sheet_row_number
+        sheet_row_number,
+        loaded_at
 
     from numbered
     where occurrence = 1

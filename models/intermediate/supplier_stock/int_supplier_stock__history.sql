@@ -2,19 +2,27 @@
     Supplier stock per (supplier, custom_label, feed_date), for the last `supplier_stock_retention_days` days
     counted back from the newest feed date. Feed part numbers map to custom labels through the product master on
     supplier AND part number; when several of a supplier's parts share a custom label, the largest quantity counts.
+
+    Incremental: a build redoes the feed dates loaded since the last one; every date when the product master or
+    the RTG store's listings were loaded since (they change what a date maps to). Dates that fall out of the
+    retention window are deleted after each build. BigQuery: a partition per feed date, expiring with the
+    retention window; clustered by supplier.
 -#}
-{#- BigQuery: a partition per feed date, expiring with the retention window; clustered by supplier. -#}
-{{ config(storage_options(
-    partition_by={'field': 'feed_date', 'data_type': 'date', 'granularity': 'day'},
-    cluster_by=['supplier'],
-    partition_expiration_days=var('supplier_stock_retention_days'),
+{{ config(incremental_by_feed_date(
+    cluster_by=['supplier'], partition_expiration_days=var('supplier_stock_retention_days')
 )) }}
+
+{%- set rebuild_all_when -%}
+    {{ loaded_since_this(ref('int_products__deduplicated')) }}
+    or {{ loaded_since_this(ref('int_store_listings__assigned'), "ebay_store = '" ~ var('rtg_store') ~ "'") }}
+{%- endset %}
 
 with
 
 quantified as (
 
     select * from {{ ref('int_supplier_stock__quantified') }}
+    where {{ feed_dates_to_rebuild(ref('int_supplier_stock__quantified'), rebuild_all_when) }}
 
 ),
 
@@ -27,6 +35,7 @@ products as (
 rtg_quantified as (
 
     select * from {{ ref('int_supplier_stock__rtg_quantified') }}
+    where {{ feed_dates_to_rebuild(ref('int_supplier_stock__rtg_quantified'), rebuild_all_when) }}
 
 ),
 
@@ -36,7 +45,8 @@ mapped as (
         quantified.supplier,
         products.custom_label,
         max(quantified.quantity) as quantity,
-        quantified.feed_date
+        quantified.feed_date,
+        max(quantified.loaded_at) as loaded_at
 
     from quantified
     inner join products
@@ -51,29 +61,23 @@ mapped as (
 
 unioned as (
 
-    select supplier, custom_label, quantity, feed_date from mapped
+    select supplier, custom_label, quantity, feed_date, loaded_at from mapped
     union all
-    select supplier, custom_label, quantity, feed_date from rtg_quantified
-
-),
-
-newest as (
-
-    select max(feed_date) as newest_feed_date from unioned
+    select supplier, custom_label, quantity, feed_date, loaded_at from rtg_quantified
 
 ),
 
 final as (
 
     select
-        unioned.supplier,
-        unioned.custom_label,
-        unioned.quantity,
-        unioned.feed_date
+        supplier,
+        custom_label,
+        quantity,
+        feed_date,
+        loaded_at
 
     from unioned
-    cross join newest
-    where unioned.feed_date > {{ dbt.dateadd('day', -1 * var('supplier_stock_retention_days'), 'newest.newest_feed_date') }}
+    where feed_date > {{ retention_start(ref('int_supplier_stock__latest_feed_rows')) }}
 
 )
 

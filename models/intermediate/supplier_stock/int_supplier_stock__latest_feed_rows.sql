@@ -1,9 +1,17 @@
-{#- The rows of the feed that counts for each supplier and day (the last one loaded), with its quantity rule. -#}
+{#-
+    The rows of the feed that counts for each supplier and day (the last one loaded), with its quantity rule.
+    Feed dates within the retention window (var supplier_stock_retention_days, counted back from the newest).
+    Incremental: a build redoes only the feed dates loaded since the last one (a reload replaces its date).
+-#}
+{{ config(incremental_by_feed_date()) }}
+
 with
 
 stock_feed_rows as (
 
     select * from {{ ref('stg_supplier_stock__stock_feed_rows') }}
+    where {{ feed_dates_to_rebuild(ref('stg_supplier_stock__stock_feed_rows')) }}
+        and feed_date > {{ retention_start(ref('stg_supplier_stock__stock_feed_rows')) }}
 
 ),
 

@@ -4,12 +4,16 @@
     flag: in_stock_quantity when the cell equals in_stock_value (any case), else 0;
     listed: every listed part -> in_stock_quantity.
     RTG's inverted list is read against store listings in int_supplier_stock__rtg_quantified.
+    Incremental: a build redoes only the feed dates loaded since the last one; dates out of retention go.
 -#}
+{{ config(incremental_by_feed_date()) }}
+
 with
 
 latest_feed_rows as (
 
     select * from {{ ref('int_supplier_stock__latest_feed_rows') }}
+    where {{ feed_dates_to_rebuild(ref('int_supplier_stock__latest_feed_rows')) }}
 
 ),
 

@@ -1,7 +1,10 @@
 {#-
     RTG's feed lists the custom labels that are OUT of stock. For each RTG feed date, every custom label that
     the RTG store lists with supplier RTG gets 0 when the feed lists it, else the in-stock quantity (20).
+    A view: the history model reads it for the feed dates it rebuilds.
 -#}
+{{ config(materialized='view') }}
+
 with
 
 latest_feed_rows as (
@@ -25,12 +28,14 @@ rtg_rows as (
 
 rtg_feeds as (
 
-    select distinct
+    select
         supplier,
         in_stock_quantity,
-        feed_date
+        feed_date,
+        max(loaded_at) as loaded_at
 
     from rtg_rows
+    group by supplier, in_stock_quantity, feed_date
 
 ),
 
@@ -67,7 +72,8 @@ final as (
             case when listed_out_of_stock.custom_label is null then rtg_feeds.in_stock_quantity else 0 end
             as {{ dbt.type_bigint() }}
         ) as quantity,
-        rtg_feeds.feed_date
+        rtg_feeds.feed_date,
+        rtg_feeds.loaded_at
 
     from rtg_feeds
     inner join rtg_labels
