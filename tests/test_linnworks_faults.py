@@ -19,10 +19,14 @@ from tests.test_linnworks_loader import configure, table_counts
 WINDOW = 2.0
 TIMEOUT = 1.5
 """The client's timeout in these tests; `slow` faults answer well after it."""
-PAGED = ["stock_levels", "stock_locations", "stock_location_details", "processed_orders"]
-"""Resources that page GetStockItemsFull (3 pages) and SearchProcessedOrders (3 pages), batch
-GetStockLevel_Batch and call GetStockLocations and GetLocation, in few tables (quick to load)."""
-ORDERS = ["processed_orders", "order_details"]
+STOCK = ["stock_levels"]
+"""Pages GetStockItemsFull (3 pages, no data requirements) and batches GetStockLevel_Batch: one table."""
+ORDERS = ["processed_orders"]
+"""Pages SearchProcessedOrders (3 pages): one table, merged."""
+LOCATIONS = ["stock_locations", "stock_location_details"]
+"""GetStockLocations, then GetLocation per location."""
+ORDER_DETAILS = ["processed_orders", "order_details"]
+"""SearchProcessedOrders pages feeding GetOrdersById batches."""
 
 
 @dataclass(frozen=True)
@@ -30,7 +34,7 @@ class Fault:
     """A fault spec (faults.py syntax), the resources the load asks for, and what must show it fired."""
 
     spec: str
-    resources: list[str] = field(default_factory=lambda: list(PAGED))
+    resources: list[str]
     fired: str = "faults"
     """The sandbox stats counter that proves the fault was met (faults, status_401, status_429, dropped)."""
     stats: dict[str, int] = field(default_factory=dict)
@@ -39,60 +43,67 @@ class Fault:
 
 PASSING = {
     "a burst of three 429s with Retry-After on GetStockItemsFull": Fault(
-        "GetStockItemsFull#2-4=429:1", fired="status_429", stats={"status_429": 3}
+        "GetStockItemsFull#2-4=429:1", STOCK, fired="status_429", stats={"status_429": 3}
     ),
-    "HTTP 500 on GetStockLevel_Batch": Fault("GetStockLevel_Batch#1-2=500"),
-    "HTTP 502 on SearchProcessedOrders": Fault("SearchProcessedOrders#1=502"),
-    "HTTP 503 twice on GetLocation": Fault("GetLocation#1-2=503"),
-    "dropped connections on GetStockLevel_Batch": Fault("GetStockLevel_Batch#1-3=drop", fired="dropped"),
-    "an answer slower than the client timeout on SearchProcessedOrders": Fault("SearchProcessedOrders#2=slow:4"),
-    "a body cut short of its Content-Length on GetOrdersById": Fault("GetOrdersById#1=truncate", resources=ORDERS),
-    "a non-JSON maintenance page on GetStockLocations": Fault("GetStockLocations#1=nonjson"),
+    "HTTP 500 on GetStockLevel_Batch": Fault("GetStockLevel_Batch#1-2=500", STOCK),
+    "HTTP 502 on SearchProcessedOrders": Fault("SearchProcessedOrders#1=502", ORDERS),
+    "HTTP 503 twice on GetLocation": Fault("GetLocation#1-2=503", LOCATIONS),
+    "dropped connections on GetStockLevel_Batch": Fault("GetStockLevel_Batch#1-3=drop", STOCK, fired="dropped"),
+    "an answer slower than the client timeout on SearchProcessedOrders": Fault(
+        "SearchProcessedOrders#2=slow:4", ORDERS
+    ),
+    "a body cut short of its Content-Length on GetOrdersById": Fault("GetOrdersById#1=truncate", ORDER_DETAILS),
+    "a non-JSON maintenance page on GetStockLocations": Fault("GetStockLocations#1=nonjson", LOCATIONS),
     "the session expiring in the middle of paging GetStockItemsFull": Fault(
-        "GetStockItemsFull#2=expire",
-        resources=["stock_items", "stock_levels"],
-        fired="status_401",
-        stats={"sessions": 2},
+        "GetStockItemsFull#2=expire", ["stock_items", "stock_levels"], fired="status_401", stats={"sessions": 2}
     ),
     "the session expiring in the middle of paging SearchProcessedOrders": Fault(
-        "SearchProcessedOrders#2=expire", fired="status_401", stats={"sessions": 2}
+        "SearchProcessedOrders#2=expire", ORDERS, fired="status_401", stats={"sessions": 2}
     ),
-    "the auth endpoint failing twice": Fault("auth#1-2=503", stats={"sessions": 1}),
-    "the quota message on a 400 on SearchProcessedOrders": Fault("SearchProcessedOrders#2-3=quota"),
+    "the auth endpoint failing twice": Fault("auth#1-2=503", LOCATIONS, stats={"sessions": 1}),
+    "the quota message on a 400 on SearchProcessedOrders": Fault("SearchProcessedOrders#2-3=quota", ORDERS),
 }
 
 FAILING = {
     "a 401 that persists after re-authorising on GetStockLevel_Batch": (
-        Fault("GetStockLevel_Batch#1+=401", fired="status_401"),
+        Fault("GetStockLevel_Batch#1+=401", STOCK, fired="status_401"),
         "Linnworks Stock/GetStockLevel_Batch failed: HTTP 401 Authorization has been denied for this request. "
         "(even after re-authorising)",
     ),
     "the auth endpoint failing every time": (
-        Fault("auth#1+=503"),
+        Fault("auth#1+=503", LOCATIONS),
         "Linnworks Auth/AuthorizeByApplication failed after 3 attempts: HTTP 503",
     ),
     "every GetLocation connection dropped": (
-        Fault("GetLocation#1+=drop", fired="dropped"),
+        Fault("GetLocation#1+=drop", LOCATIONS, fired="dropped"),
         "Linnworks Locations/GetLocation failed after 3 attempts: connection failed or dropped",
     ),
     "every GetStockLevel_Batch answer slower than the timeout": (
-        Fault("GetStockLevel_Batch#1+=slow:2.5"),
+        Fault("GetStockLevel_Batch#1+=slow:2.5", STOCK),
         f"Linnworks Stock/GetStockLevel_Batch failed after 3 attempts: no answer within {TIMEOUT:g} s",
     ),
     "every GetStockLocations answer a non-JSON page": (
-        Fault("GetStockLocations#1+=nonjson"),
+        Fault("GetStockLocations#1+=nonjson", LOCATIONS),
         "Linnworks Inventory/GetStockLocations failed after 3 attempts: HTTP 200 with a body that is not JSON",
     ),
 }
 
 
-@pytest.fixture
-def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[Sandbox]:
+@pytest.fixture(scope="module")
+def shared_sandbox() -> Iterator[Sandbox]:
     """3 pages of stock items and of processed orders, fresh credentials, a 2 s rate-limit window."""
     secrets = {name: str(uuid.uuid4()) for name in ("application_id", "application_secret", "token")}
     with running_sandbox(items=450, orders=450, rate_window_seconds=WINDOW, **secrets) as started:
-        configure(monkeypatch, started, request_timeout_seconds=TIMEOUT, retry_backoff_seconds=0.05)
         yield started
+
+
+@pytest.fixture
+def sandbox(shared_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+    """The shared sandbox with no faults, its call numbers and stats from zero, the loader pointed at it."""
+    shared_sandbox.clear_faults()
+    shared_sandbox.reset_stats()
+    configure(monkeypatch, shared_sandbox, request_timeout_seconds=TIMEOUT, retry_backoff_seconds=0.05)
+    return shared_sandbox
 
 
 @pytest.mark.parametrize("fault", list(PASSING.values()), ids=list(PASSING))

@@ -171,6 +171,10 @@ class _Sessions:
             return "unknown"
         return "ok" if time.monotonic() < expiry else "expired"
 
+    def tokens(self) -> list[str]:
+        with self._lock:
+            return list(self._expiry)
+
     def end(self, token: str | None = None) -> int:
         """End one session (or all when `token` is None); returns how many were live."""
         now = time.monotonic()
@@ -238,6 +242,7 @@ class Sandbox:
         self._lock = threading.Lock()
         self._calls: list[CallRecord] = []
         self._call_numbers: Counter[str] = Counter()
+        self._faults_fired = 0
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -321,7 +326,8 @@ class Sandbox:
             return list(self._calls)
 
     def stats(self) -> dict[str, Any]:
-        """Counts per method and status, 401s, 429s, faults and sessions, plus the dataset's counts."""
+        """Counts per method and status, 401s, 429s, faults fired (counted as they fire, before a slow call
+        answers), sessions opened, and the dataset's counts."""
         with self._lock:
             calls = list(self._calls)
         by_method: dict[str, dict[str, Any]] = defaultdict(lambda: {"calls": 0, "statuses": Counter()})
@@ -338,16 +344,19 @@ class Sandbox:
             "status_401": statuses[401],
             "status_429": statuses[429],
             "dropped": statuses[None],
-            "faults": sum(call.fault is not None for call in calls),
+            "faults": self._faults_fired,
             "sessions": self._sessions.created,
             "dataset": self.data.counts(),
         }
 
     def reset_stats(self) -> None:
-        """Forget the call log and call numbers (fault rules count from 1 again) and rate-limit windows."""
+        """Forget the call log, call numbers (fault rules count from 1 again), the count of sessions opened
+        and rate-limit windows; sessions already open stay valid."""
         with self._lock:
             self._calls.clear()
             self._call_numbers.clear()
+            self._faults_fired = 0
+        self._sessions.created = 0
         self.limiter.reset()
 
     def add_processed_orders(self, count: int, processed_at: datetime | None = None) -> list[dict[str, Any]]:
@@ -368,6 +377,10 @@ class Sandbox:
     def expire_sessions(self) -> int:
         """End every session now; returns how many were live."""
         return self._sessions.end()
+
+    def issued_tokens(self) -> list[str]:
+        """Every session token handed out so far, live or not (for tests that look for leaked tokens)."""
+        return self._sessions.tokens()
 
     # -- request handling ----------------------------------------------------------------------------
     def _limit_for(self, endpoint: Endpoint) -> int:
@@ -395,6 +408,8 @@ class Sandbox:
         rule = self.faults.pick(endpoint.name, number)
         if rule is None:
             return self._answer(endpoint, query, headers, body, client), number, None
+        with self._lock:
+            self._faults_fired += 1  # counted as it fires: a slow call is logged only once it has answered
         kind, status, seconds = rule.parsed_action()
         if kind == "drop":
             return _Reply(0, mode="drop"), number, str(rule)
