@@ -17,7 +17,7 @@ from tests.linnworks_truth import DATASET, assert_lands_exactly
 from tests.test_linnworks_loader import configure, table_counts
 
 WINDOW = 2.0
-TIMEOUT = 1.5
+TIMEOUT = 2.0
 """The client's timeout in these tests; `slow` faults answer well after it."""
 STOCK = ["stock_levels"]
 """Pages GetStockItemsFull (3 pages, no data requirements) and batches GetStockLevel_Batch: one table."""
@@ -50,7 +50,7 @@ PASSING = {
     "HTTP 503 twice on GetLocation": Fault("GetLocation#1-2=503", LOCATIONS),
     "dropped connections on GetStockLevel_Batch": Fault("GetStockLevel_Batch#1-3=drop", STOCK, fired="dropped"),
     "an answer slower than the client timeout on SearchProcessedOrders": Fault(
-        "SearchProcessedOrders#2=slow:4", ORDERS
+        "SearchProcessedOrders#2=slow:5", ORDERS
     ),
     "a body cut short of its Content-Length on GetOrdersById": Fault("GetOrdersById#1=truncate", ORDER_DETAILS),
     "a non-JSON maintenance page on GetStockLocations": Fault("GetStockLocations#1=nonjson", LOCATIONS),
@@ -79,7 +79,7 @@ FAILING = {
         "Linnworks Locations/GetLocation failed after 3 attempts: connection failed or dropped",
     ),
     "every GetStockLevel_Batch answer slower than the timeout": (
-        Fault("GetStockLevel_Batch#1+=slow:2.5", STOCK),
+        Fault("GetStockLevel_Batch#1+=slow:3", STOCK),
         f"Linnworks Stock/GetStockLevel_Batch failed after 3 attempts: no answer within {TIMEOUT:g} s",
     ),
     "every GetStockLocations answer a non-JSON page": (
@@ -138,6 +138,7 @@ def test_a_load_meeting_a_fault_that_never_clears_fails_naming_the_endpoint_land
     assert not target.duckdb_path.exists() or table_counts(target) == {}, f"nothing lands in {DATASET}"
 
     sandbox.clear_faults()
+    configure(monkeypatch, sandbox, retry_backoff_seconds=0.05, max_attempts=5)  # the usual timeout and attempts
     rerun = load_linnworks(target, fault.resources, echo=lambda line: None)
 
     assert rerun.ok, rerun.error
