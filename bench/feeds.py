@@ -1,11 +1,22 @@
-"""Feed parsing: our calamine reader vs openpyxl's normal load on an FPS-layout feed; peak memory by size."""
+"""Feed parsing: our streaming reader vs openpyxl's normal load (and python-calamine) on an FPS-layout feed;
+peak memory of a read by feed size.
+
+`python -m bench.feeds PATH [--reader ours|calamine]` prints the peak memory (MB) one read adds to the process;
+`python -m bench.feeds --figures [--quick]` prints the whole comparison (what `figures` returns).
+"""
 
 from __future__ import annotations
 
+import argparse
 import sys
+import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import xlsxwriter
+
+if TYPE_CHECKING:
+    from bench.run import Figure
 
 FPS_HEADER = ["Product Code", "Short Description", "MFG Code", "Free Stock Available Flag", "Price", "Brand"]
 
@@ -22,20 +33,41 @@ def write_fps_feed(path: Path, rows: int) -> Path:
     return path
 
 
-def read_with_calamine(path: Path) -> int:
-    """What the loader does per feed: open, check the layout, read part and stock cells of every row."""
-    from loaders.supplier_stock.checks import check_feed_sheet
+def read_with_ours(path: Path) -> int:
+    """What the loader does per feed: open, check the layout on the first rows, stream part and stock cells."""
+    from loaders.supplier_stock.checks import checked_feed_rows
     from loaders.supplier_stock.layouts import feed_layouts
-    from loaders.supplier_stock.workbook import cell_at, first_sheet, open_workbook
+    from loaders.supplier_stock.workbook import cell_text, open_workbook
 
     layout = feed_layouts()["FPS"]
-    sheet = first_sheet(open_workbook(path.read_bytes()))
-    check_feed_sheet(sheet, layout)
+    part, stock = layout.part_number_column - 1, (layout.stock_column or 1) - 1
     rows = 0
-    for _, cells in sheet.rows(first_row=2):
-        cell_at(cells, layout.part_number_column)
-        cell_at(cells, layout.stock_column)
-        rows += 1
+    with open_workbook(path) as workbook:
+        for _, cells in checked_feed_rows(workbook.first_visible_sheet(), layout):
+            cell_text(cells[part])
+            cell_text(cells[stock])
+            rows += 1
+    return rows
+
+
+# bench/run.py (owned by the benchmarks) imports this name for "our reader": it is our reader now.
+read_with_calamine = read_with_ours
+
+
+def read_with_python_calamine(path: Path) -> int:
+    """python-calamine (the reader the loaders used before): load the first sheet, then every row's part and
+    stock cells as text."""
+    import python_calamine
+
+    from loaders.supplier_stock.workbook import cell_text
+
+    sheet = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+    rows = 0
+    for index, cells in enumerate(sheet.iter_rows()):
+        if index:
+            cell_text(cells[0])
+            cell_text(cells[3])
+            rows += 1
     return rows
 
 
@@ -47,6 +79,9 @@ def read_with_openpyxl(path: Path) -> int:
     return sum(1 for _ in workbook.worksheets[0].iter_rows(min_row=2, values_only=True))
 
 
+READERS = {"ours": read_with_ours, "calamine": read_with_python_calamine, "openpyxl": read_with_openpyxl}
+
+
 def _status_kb(field: str) -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -54,16 +89,82 @@ def _status_kb(field: str) -> int:
     raise RuntimeError(f"no {field} in /proc/self/status")
 
 
-def peak_growth_mb(path: Path) -> float:
-    """Peak memory a calamine read adds on top of the process after its imports (Linux: VmHWM reset)."""
-    import loaders.supplier_stock.checks
-    import loaders.supplier_stock.workbook  # noqa: F401
+def peak_growth_mb(path: Path, reader: str = "ours") -> float:
+    """Peak memory one read adds on top of the process after its imports (Linux: VmHWM reset)."""
+    import python_calamine  # noqa: F401
 
+    import loaders.supplier_stock.checks
+    import loaders.supplier_stock.layouts
+    import loaders.supplier_stock.workbook
+
+    loaders.supplier_stock.layouts.feed_layouts()
     Path("/proc/self/clear_refs").write_text("5")  # resets the peak (VmHWM) to the current RSS
     before = _status_kb("VmRSS")
-    read_with_calamine(path)
+    READERS[reader](path)
     return (_status_kb("VmHWM") - before) / 1024
 
 
-if __name__ == "__main__":  # `python -m bench.feeds PATH`: peak memory growth of one read, in MB
-    print(peak_growth_mb(Path(sys.argv[1])))
+def figures(quick: bool, runs: int, folder: Path) -> list[Figure]:
+    """The feed-parsing figures for bench/RESULTS.md: rows/s of ours, openpyxl's normal load and calamine in
+    the same runs, the ratios, and the peak memory a read adds for a small and a big feed."""
+    import subprocess
+
+    from bench.measure import Stat, timed
+    from bench.run import Figure
+
+    big = 50_000 if quick else 236_000
+    small = 10_000 if quick else 50_000
+    big_feed = write_fps_feed(folder / f"FPS_{big}.xlsx", big)
+    small_feed = write_fps_feed(folder / f"FPS_{small}.xlsx", small)
+    read_with_ours(small_feed)  # warm up: imports and first-use costs are not parsing
+    read_with_python_calamine(small_feed)
+    seconds: dict[str, list[float]] = {name: [] for name in READERS}
+    for _ in range(runs):
+        for name, read in READERS.items():
+            seconds[name].append(timed(lambda read=read: read(big_feed)))
+
+    def growth_mb(feed: Path, reader: str) -> float:
+        args = [sys.executable, "-m", "bench.feeds", str(feed), "--reader", reader]
+        return float(subprocess.run(args, capture_output=True, text=True, check=True).stdout.strip())
+
+    name = f"feed parsing ({big:,}-row FPS feed)"
+    ours, theirs, calamine = seconds["ours"], seconds["openpyxl"], seconds["calamine"]
+    rows_per_s = {reader: Stat(tuple(big / s for s in seconds[reader])) for reader in READERS}
+    out = [
+        Figure(name, "our reader (streaming, stdlib)", rows_per_s["ours"], "rows/s", digits=0),
+        Figure(name, "openpyxl normal load", rows_per_s["openpyxl"], "rows/s", digits=0),
+        Figure(name, "python-calamine (whole sheet)", rows_per_s["calamine"], "rows/s", digits=0),
+        Figure(
+            name, "speed-up ours ÷ openpyxl", Stat(tuple(t / o for t, o in zip(theirs, ours, strict=True))), "×", "≥ 5×"
+        ),
+        Figure(name, "speed ours ÷ calamine", Stat(tuple(c / o for c, o in zip(calamine, ours, strict=True))), "×"),
+    ]
+    for reader, label in (("ours", "our reader"), ("calamine", "calamine")):
+        for rows, feed in ((small, small_feed), (big, big_feed)):
+            stat = Stat(tuple(growth_mb(feed, reader) for _ in range(runs)))
+            goal = "no growth with rows" if reader == "ours" and rows == big else ""
+            out.append(Figure(name, f"peak memory of a read, {label}, {rows:,} rows", stat, "MB", goal, digits=0))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("path", nargs="?", type=Path, help="a feed: print the peak memory (MB) one read adds")
+    parser.add_argument("--reader", choices=sorted(READERS), default="ours")
+    parser.add_argument("--figures", action="store_true", help="run the whole feed-parsing comparison")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--runs", type=int, default=3)
+    options = parser.parse_args()
+    if options.figures:
+        from bench.run import _table
+
+        with tempfile.TemporaryDirectory(prefix="elt-bench-feeds-") as tmp:
+            print("\n".join(_table(figures(options.quick, max(3, options.runs), Path(tmp)))))
+    elif options.path:
+        print(peak_growth_mb(options.path, options.reader))
+    else:
+        parser.error("give a feed PATH or --figures")
+
+
+if __name__ == "__main__":
+    main()

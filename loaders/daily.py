@@ -5,8 +5,10 @@ Configuration uses dlt's names (env vars or .dlt/config.toml), e.g. for the sell
                                           (gs://bucket/feeds/{date}/ or /data/feeds/{date})
   SOURCES__SUPPLIER_STOCK__PRODUCTS_URL  the product master workbook
   SOURCES__SUPPLIER_STOCK__STORES_URL    a folder of store SpeedSheets
-and Linnworks runs when its credentials are set (SOURCES__LINNWORKS__APPLICATION_ID, …_SECRET, …_TOKEN).
-A loader that fails does not stop the others or the build; the run then ends with a failure summary.
+Linnworks runs when its credentials are set (SOURCES__LINNWORKS__APPLICATION_ID, …_SECRET, …_TOKEN), What Drops
+Now when SOURCES__WDN__BASE_URL is set and the bad API when SOURCES__BADAPI__BASE_URL is set (their other
+options as loaders/wdn/options.py and loaders/badapi/options.py read them). A loader that fails does not stop
+the others or the build; the run then ends with a failure summary.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ class DailyRun:
     not_configured: list[str] = field(default_factory=list)
     dbt: DbtOutcome | None = None
     mart_rows: dict[str, int] = field(default_factory=dict)
-    linnworks_rows: dict[str, int] = field(default_factory=dict)
+    api_rows: dict[str, int] = field(default_factory=dict)  # `raw_<source>.<table>`: rows the API loaders landed
     seconds: float = 0.0
 
     @property
@@ -55,7 +57,7 @@ class DailyRun:
 
     def summary(self) -> dict[str, Any]:
         rows = {RAW_TABLES[name]: report.rows for name, report in self.reports.items()}
-        rows |= {f"raw_linnworks.{table}": count for table, count in self.linnworks_rows.items()}
+        rows |= self.api_rows
         rows |= self.mart_rows
         return {
             "ok": self.ok,
@@ -78,8 +80,8 @@ class DailyRun:
         }
 
 
-def _setting(name: str) -> str | None:
-    value = dlt.config.get(f"sources.supplier_stock.{name}", str)
+def _setting(name: str, source: str = "supplier_stock") -> str | None:
+    value = dlt.config.get(f"sources.{source}.{name}", str)
     return value or None
 
 
@@ -100,6 +102,59 @@ def _mart_rows(target: Target) -> dict[str, int]:
             except Exception:  # a mart the failed build did not create
                 continue
     return counts
+
+
+@dataclass
+class _ApiLoad:
+    """What an API loader said, in the shape the run needs: ok, error, rows per table, the raw dataset."""
+
+    ok: bool
+    error: str | None
+    row_counts: dict[str, int]
+    dataset: str
+
+
+def _load_linnworks(target: Target, log: RunLog) -> _ApiLoad:
+    from loaders.linnworks import settings
+    from loaders.linnworks.pipeline import load_linnworks
+
+    result = load_linnworks(target, echo=log)
+    return _ApiLoad(result.ok, result.error, dict(result.row_counts), settings.DATASET_NAME)
+
+
+def _load_wdn(target: Target, log: RunLog) -> _ApiLoad:
+    from loaders.wdn import settings
+    from loaders.wdn.pipeline import load_wdn
+
+    result = load_wdn(target, echo=log)
+    return _ApiLoad(result.ok, result.error, dict(result.row_counts), settings.DATASET_NAME)
+
+
+def _load_badapi(target: Target, log: RunLog) -> _ApiLoad:
+    from loaders.badapi import settings
+    from loaders.badapi.pipeline import load_badapi
+
+    result = load_badapi(target, echo=log)
+    return _ApiLoad(result.ok, result.error, dict(result.row_counts), settings.DATASET_NAME)
+
+
+def _run_api_loader(
+    run: DailyRun, name: str, load: Callable[[Target, RunLog], _ApiLoad], target: Target, log: RunLog
+) -> None:
+    """Run one API loader; its rows go to the summary, a failure (or a bad option) to run.errors by name."""
+    try:
+        result = load(target, log)
+    except Exception as exc:  # e.g. an option that is not a number: the other loaders and the build still run
+        run.errors[name] = f"{type(exc).__name__}: {exc}"
+        log.write(f"{name}: FAILED {run.errors[name]}", "ERROR")
+        return
+    run.api_rows |= {f"{result.dataset}.{table}": count for table, count in result.row_counts.items()}
+    rows = sum(result.row_counts.values())
+    if result.ok:
+        log.write(f"{name}: {rows} rows in {len(result.row_counts)} tables", "INFO", loader=name)
+    else:
+        run.errors[name] = str(result.error)
+        log.write(f"{name}: FAILED {result.error}", "ERROR")
 
 
 def run_daily(target: Target, feed_date: dt.date, log: RunLog) -> DailyRun:
@@ -129,17 +184,14 @@ def run_daily(target: Target, feed_date: dt.date, log: RunLog) -> DailyRun:
         for line in report.lines():
             log(line)
     if dlt.secrets.get("sources.linnworks.application_id", str):
-        from loaders.linnworks.pipeline import load_linnworks
-
-        result = load_linnworks(target, echo=log)
-        run.linnworks_rows = dict(result.row_counts)
-        if result.ok:
-            log.write(f"linnworks: {result.rows} rows in {len(result.row_counts)} tables", "INFO", loader="linnworks")
-        else:
-            run.errors["linnworks"] = str(result.error)
-            log.write(f"linnworks: FAILED {result.error}", "ERROR")
+        _run_api_loader(run, "linnworks", _load_linnworks, target, log)
     else:
         run.not_configured.append("SOURCES__LINNWORKS__APPLICATION_ID (and …_SECRET, …_TOKEN)")
+    for name, load in (("wdn", _load_wdn), ("badapi", _load_badapi)):
+        if _setting("base_url", name):
+            _run_api_loader(run, name, load, target, log)
+        else:
+            run.not_configured.append(f"SOURCES__{name.upper()}__BASE_URL")
     if run.not_configured:
         log.write(f"not configured (skipped): {', '.join(run.not_configured)}", "WARNING")
     severity = {"info": "INFO", "warn": "WARNING", "error": "ERROR"}

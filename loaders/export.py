@@ -8,7 +8,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from loaders.dbt import last_build_failures
+from loaders.dbt import build_refusal
 from loaders.warehouse import Target
 
 REVISE_HEADER = ("Action", "ItemID", "SiteID", "Currency", "Quantity")
@@ -47,13 +47,12 @@ def revise_csv(rows: list[tuple[int, int]]) -> bytes:
 
 
 def export_ebay_revise(target: Target, out_dir: Path) -> ReviseExport:
-    """Write `<STORE>.csv` for every store with listings whose quantity changed, and `ebay-revise.zip`."""
-    failures = last_build_failures(target)
-    if failures is None:
-        raise ExportRefused("no dbt build has run on this warehouse yet: run `elt transform` first")
-    if failures:
-        shown = "\n  ".join(failures[:5])
-        raise ExportRefused(f"the last dbt build failed, so its quantities are not trusted:\n  {shown}")
+    """Write `<STORE>.csv` for every store with listings whose quantity changed, and `ebay-revise.zip`.
+
+    Refuses (ExportRefused, with the reason) unless the last complete `dbt build` passed (loaders.dbt)."""
+    refusal = build_refusal(target)
+    if refusal:
+        raise ExportRefused(refusal)
     with target.connect() as con:
         rows = con.execute(REVISIONS_SQL).fetchall()
     per_store: dict[str, list[tuple[int, int]]] = {}

@@ -1,18 +1,30 @@
 """Guards for a bad night: a feed that zeroes most listings warns (or fails the build when asked to), and a
-failed build blocks the eBay Revise export."""
+failed, unfinished or superseded build blocks the eBay Revise export, on the command line and on the web page
+alike, until a complete `dbt build` passes (later partial dbt commands do not unblock it)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
+from fastapi.testclient import TestClient
 
-from loaders.dbt import dbt_target_path, run_dbt
+from loaders.cli import main
+from loaders.dbt import dbt_target_path, is_full_build, last_build, run_dbt
 from loaders.export import ExportRefused, export_ebay_revise
 from loaders.supplier_stock.pipeline import load_products, load_stores, load_supplier_stock
 from loaders.warehouse import Target
+from loaders.web.app import create_app
 from tests.conftest import write_workbook, write_xlsx
 
 DAY = dt.date(2026, 11, 1)
@@ -60,3 +72,106 @@ def test_a_feed_zeroing_most_listings_fails_the_build_and_blocks_the_export_when
     assert _guard_status(zeroing_night) == "fail"
     with pytest.raises(ExportRefused, match="assert_newest_feeds_do_not_zero_most_listings"):
         export_ebay_revise(zeroing_night, tmp_path / "out")
+
+
+@pytest.mark.parametrize(
+    ("args", "complete"),
+    [
+        (["build"], True),
+        (["build", "--full-refresh", "--threads", "4"], True),
+        (["--debug", "build", "--vars", "{rtg_store: RTG}"], True),
+        (["build", "-s", "marts.ebay+"], False),
+        (["build", "--select=ebay"], False),
+        (["build", "--exclude", "source:linnworks+"], False),
+        (["build", "--empty"], False),
+        (["build", "--help"], False),
+        (["run"], False),
+        (["test"], False),
+        (["compile"], False),
+    ],
+)
+def test_only_a_build_of_the_whole_project_counts_as_a_complete_build(args: list[str], complete: bool) -> None:
+    assert is_full_build(args) is complete
+
+
+def _cli_export(target: Target, out: Path) -> Result:
+    return CliRunner().invoke(main, ["--duckdb", str(target.duckdb_path), "export", "ebay-revise", "--out", str(out)])
+
+
+def _refused_everywhere(target: Target, out: Path, reason: str) -> None:
+    """The CLI export and the web page (page and zip) refuse, saying `reason`."""
+    cli = _cli_export(target, out)
+    assert cli.exit_code == 1 and reason in cli.output, cli.output
+    assert not out.exists()
+    with TestClient(create_app(target, refresh_badapi=False)) as web:
+        page = web.get("/ebay").text
+        assert "The Revise files are not available" in page and reason in page and 'id="download"' not in page
+        download = web.get("/ebay/revise.zip")
+        assert download.status_code == 409 and reason in download.json()["detail"]
+
+
+def test_after_a_failed_build_only_a_complete_passing_build_unblocks_the_export(
+    zeroing_night: Target, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ELT_FAIL_ON_MASS_ZEROING", "true")
+    assert not run_dbt(["build"], zeroing_night, quiet=True).success
+    assert last_build(zeroing_night).status == "failed"
+    _refused_everywhere(zeroing_night, tmp_path / "out", "assert_newest_feeds_do_not_zero_most_listings")
+
+    # Later dbt commands that pass overwrite run_results.json (which no longer shows the failure) ...
+    for args in (
+        ["test", "-s", "stg_supplier_stock__products"],
+        ["compile"],
+        ["build", "-s", "stg_supplier_stock__products"],
+    ):
+        assert run_dbt(args, zeroing_night, quiet=True).success
+        results = json.loads((dbt_target_path(zeroing_night) / "run_results.json").read_text())["results"]
+        assert {r["status"] for r in results} <= {"success", "pass"}
+        # ... and the export stays refused, with the failed build's own reason.
+        _refused_everywhere(zeroing_night, tmp_path / "out", "assert_newest_feeds_do_not_zero_most_listings")
+
+    monkeypatch.delenv("ELT_FAIL_ON_MASS_ZEROING")  # the guard warns again: a complete build passes
+    assert run_dbt(["build"], zeroing_night, quiet=True).success
+    assert last_build(zeroing_night).status == "passed"
+    cli = _cli_export(zeroing_night, tmp_path / "cli")
+    assert cli.exit_code == 0, cli.output
+    with TestClient(create_app(zeroing_night, refresh_badapi=False)) as web:
+        assert 'id="download"' in web.get("/ebay").text
+        download = web.get("/ebay/revise.zip")
+    assert download.status_code == 200
+    with (
+        zipfile.ZipFile(io.BytesIO(download.content)) as served,
+        zipfile.ZipFile(tmp_path / "cli/ebay-revise.zip") as cli_zip,
+    ):
+        assert served.namelist() == cli_zip.namelist() == ["AMS.csv"]
+        assert served.read("AMS.csv") == cli_zip.read("AMS.csv")
+
+    # Rebuilding marts.ebay without the rest (no complete build vouches for it) refuses again.
+    assert run_dbt(["run", "-s", "ebay"], zeroing_night, quiet=True).success
+    _refused_everywhere(zeroing_night, tmp_path / "out", "marts.ebay was rebuilt by `dbt run -s ebay`")
+
+
+def test_a_build_killed_before_it_finishes_blocks_the_export(zeroing_night: Target, tmp_path: Path) -> None:
+    assert run_dbt(["build"], zeroing_night, quiet=True).success
+    assert export_ebay_revise(zeroing_night, tmp_path / "before").files["AMS"][1] == 20
+
+    env = {**os.environ, "ELT_DUCKDB_PATH": str(zeroing_night.duckdb_path)}
+    build = subprocess.Popen([sys.executable, "-m", "loaders.cli", "transform"], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while (record := last_build(zeroing_night)) is None or record.status != "running":
+            assert build.poll() is None and time.monotonic() < deadline, "the build never started"
+            time.sleep(0.05)
+        assert record.pid == build.pid
+        with pytest.raises(ExportRefused, match="is still running"):
+            export_ebay_revise(zeroing_night, tmp_path / "during")
+    finally:
+        build.send_signal(signal.SIGKILL)  # no chance to write anything: results, record or logs
+        build.wait(timeout=30)
+
+    assert last_build(zeroing_night).status == "running"
+    reason = "did not finish (it crashed or was stopped): run `elt transform` and let it pass"
+    _refused_everywhere(zeroing_night, tmp_path / "out", reason)
+    assert run_dbt(["build"], zeroing_night, quiet=True).success
+    assert export_ebay_revise(zeroing_night, tmp_path / "after").files["AMS"][1] == 20

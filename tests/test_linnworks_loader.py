@@ -24,6 +24,7 @@ from loaders.linnworks.records import parse_timestamp, type_order, type_stock_it
 from loaders.linnworks.sandbox import Sandbox, running_sandbox
 from loaders.warehouse import Target
 from tests.conftest import query
+from tests.linnworks_truth import assert_lands_exactly
 
 WINDOW = 2.0
 """Seconds of the sandbox's (and the loader's) rate-limit window: a shortened minute."""
@@ -230,6 +231,67 @@ def test_a_full_load_lands_the_sandbox_row_counts_and_a_rerun_adds_nothing_howev
     assert {s for (s,) in statuses} <= set(ENUMS["UpdateStatus"])
     allocations = query(target, f"select distinct general_info__stock_allocation_type from {DATASET}.open_orders")
     assert allocations == [("Full",)]
+
+
+def test_every_data_call_goes_to_the_server_the_auth_call_returns_and_none_to_the_auth_host(
+    monkeypatch: pytest.MonkeyPatch, target: Target
+) -> None:
+    with new_sandbox(auth_host="localhost") as sandbox:
+        configure(monkeypatch, sandbox, auth_url=sandbox.auth_url)
+
+        run(target)
+
+        calls = sandbox.calls()
+        auth = [call for call in calls if call.method == "AuthorizeByApplication"]
+        data = [call for call in calls if call.method != "AuthorizeByApplication"]
+        assert {call.host for call in auth} == {"localhost"}
+        assert {call.method for call in data} >= {"GetStockItemsFull", "SearchProcessedOrders", "GetOrdersById"}
+        assert {call.host for call in data} == {"127.0.0.1"}, "the data host is the session's Server"
+        assert not [call for call in calls if call.status == 404]
+        assert_lands_exactly(target, sandbox)
+
+
+def test_a_first_load_from_a_server_sending_enum_ordinals_and_leaving_null_members_out_lands_the_same_tables(
+    sandbox: Sandbox, target: Target, tmp_path: Path
+) -> None:
+    rewritten = record_requests(sandbox, rewrite=lambda method, payload: as_other_servers_answer(payload))
+
+    run(target)
+
+    assert any(r.method == "GetStockItemsFull" for r in rewritten), "the first load met the rewritten answers"
+    assert_lands_exactly(target, sandbox)
+    statuses = {
+        s for (s,) in query(target, f"select distinct update_status from {DATASET}.stock_items__item_channel_prices")
+    }
+    assert statuses and statuses <= set(ENUMS["UpdateStatus"])
+    allocations = query(target, f"select distinct general_info__stock_allocation_type from {DATASET}.open_orders")
+    assert allocations == [("Full",)]
+    del sandbox.handle_api  # the sandbox's own wording again: enums as names, null members present
+    plain = Target.from_options("duckdb", tmp_path / "plain.duckdb")
+    run(plain)
+    columns = (
+        "select table_name, column_name, data_type from information_schema.columns "
+        f"where table_schema = '{DATASET}' and table_name not like '_dlt%' order by all"
+    )
+    assert query(target, columns) == query(plain, columns), "the same columns and types, whichever wording"
+
+
+def test_the_first_orders_load_starts_at_start_date_and_loads_no_order_processed_before_it(
+    sandbox: Sandbox, target: Target, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start = (datetime.now(UTC) - timedelta(days=30)).date()
+    monkeypatch.setenv("SOURCES__LINNWORKS__START_DATE", start.isoformat())
+    since = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    processed = [parse_timestamp(order.header["dProcessedOn"]) for order in sandbox.data.processed_orders]  # type: ignore[index]
+    assert min(processed) < since < max(processed), "the sandbox holds orders on both sides of the start date"
+    requests = record_requests(sandbox)
+
+    run(target, ORDERS)
+
+    assert_lands_exactly(target, sandbox, ORDERS, processed_since=since)
+    assert query(target, f"select min(d_processed_on) >= ? from {DATASET}.processed_orders", [since]) == [(True,)]
+    searches = [r.params["request"] for r in requests if r.method == "SearchProcessedOrders"]
+    assert {parse_timestamp(search["FromDate"]) for search in searches} == {since}
 
 
 def test_incremental_runs_load_only_new_processed_orders_asking_from_the_cursor_minus_the_lookback(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -63,6 +64,10 @@ def authorize(sandbox: Sandbox) -> str:
 def call(sandbox: Sandbox, path: str, token: str | None, **kwargs: Any) -> requests.Response:
     headers = {"Authorization": token} if token else {}
     return requests.post(sandbox.url + path, headers=headers, timeout=kwargs.pop("timeout", 10), **kwargs)
+
+
+def call_at(base_url: str, path: str, token: str) -> requests.Response:
+    return requests.post(base_url + path, headers={"Authorization": token}, timeout=10)
 
 
 def items_page(sandbox: Sandbox, token: str, page: int, per_page: int = 20, **extra: Any) -> requests.Response:
@@ -128,6 +133,43 @@ def test_auth_with_wrong_or_missing_credentials_answers_400_with_the_linnworks_m
 
 
 # -- sessions -------------------------------------------------------------------------------------------
+
+
+def test_with_an_auth_host_the_session_server_is_another_host_and_the_auth_host_serves_no_data_calls() -> None:
+    with running_sandbox(items=5, orders=0, auth_host="localhost") as sandbox:
+        assert sandbox.auth_url == f"http://localhost:{sandbox.port}"
+        assert sandbox.url == f"http://127.0.0.1:{sandbox.port}"
+        session = requests.post(sandbox.auth_url + AUTH, data=sandbox.credentials_form(), timeout=10).json()
+        assert session["Server"] == sandbox.url
+
+        on_auth_host = call_at(sandbox.auth_url, "/api/Inventory/GetStockLocations", session["Token"])
+        on_server = call_at(session["Server"], "/api/Inventory/GetStockLocations", session["Token"])
+
+        assert on_auth_host.status_code == 404
+        assert on_auth_host.json()["Message"] == (
+            f"No HTTP resource was found that matches the request URI "
+            f"'{sandbox.auth_url}/api/Inventory/GetStockLocations'."
+        )
+        assert on_server.status_code == 200
+        assert [(c.method, c.host, c.status) for c in sandbox.calls()] == [
+            ("AuthorizeByApplication", "localhost", 200),
+            ("GetStockLocations", "localhost", 404),
+            ("GetStockLocations", "127.0.0.1", 200),
+        ]
+
+
+@pytest.mark.parametrize(
+    ("auth_host", "reason"),
+    [
+        ("127.0.0.1", "must be another name for the address the sandbox binds"),
+        ("127.0.0.2", "must be another name for the address the sandbox binds"),
+        ("example.com", "not a loopback address"),
+        ("10.0.0.1", "not a loopback address"),
+    ],
+)
+def test_an_auth_host_must_be_another_loopback_name_for_the_bound_address(auth_host: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        Sandbox(items=1, orders=0, auth_host=auth_host)
 
 
 def test_data_calls_without_a_session_token_are_refused_with_401(shared: Sandbox) -> None:
@@ -647,6 +689,17 @@ def test_a_429_burst_carries_retry_after() -> None:
         assert [r.headers.get("Retry-After") for r in responses[:3]] == ["2", "2", "2"]
 
 
+def test_a_quota_fault_answers_400_with_the_rate_limit_message_and_retry_after_only_when_given() -> None:
+    with running_sandbox(items=5, orders=0, faults="GetStockLocations#1=quota,GetStockLocations#2=quota:3") as sandbox:
+        token = authorize(sandbox)
+        plain, timed, fine = (call(sandbox, "/api/Inventory/GetStockLocations", token) for _ in range(3))
+        assert (plain.status_code, plain.json()) == (400, QUOTA_BODY)
+        assert "Retry-After" not in plain.headers
+        assert (timed.status_code, timed.headers["Retry-After"]) == (400, "3")
+        assert fine.status_code == 200
+        assert sandbox.stats()["faults"] == 2
+
+
 def test_random_faults_hit_the_same_calls_for_the_same_seed() -> None:
     def statuses(seed: int) -> list[int]:
         with running_sandbox(seed=seed, items=5, orders=0, faults="GetStockLocations@0.3=500") as sandbox:
@@ -718,6 +771,26 @@ def test_the_server_refuses_a_non_loopback_host_unless_allowed() -> None:
         check_bind_host(host, allow_remote=True)
     for host in ("127.0.0.1", "127.0.0.2", "localhost", "::1"):
         check_bind_host(host)
+
+
+def test_localhost_is_resolved_and_bound_only_when_every_address_it_names_is_loopback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert check_bind_host("localhost") == "127.0.0.1"
+    assert check_bind_host("LOCALHOST.") == "127.0.0.1"
+    with running_sandbox(host="localhost", items=1, orders=0) as sandbox:
+        assert sandbox.url == f"http://127.0.0.1:{sandbox.port}"
+        assert requests.post(sandbox.url + AUTH, data=sandbox.credentials_form(), timeout=10).status_code == 200
+
+    def hijacked(host: str, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("203.0.113.7", 0))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", hijacked)
+    with pytest.raises(ValueError, match=r"resolves to 203\.0\.113\.7, which is not a loopback address"):
+        Sandbox(host="localhost", items=1, orders=0)
+    for name in ("localhost.example.com", "my-laptop", "127.0.0.1.nip.io"):
+        with pytest.raises(ValueError, match="not a loopback address"):
+            check_bind_host(name)
 
 
 def test_the_cli_refuses_a_non_loopback_host() -> None:

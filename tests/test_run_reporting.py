@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from loaders.demo.sample_files import generate
+from loaders.wdn.sandbox import running_wdn_sandbox
 
 DAY = dt.date(2026, 11, 20)
 
@@ -89,7 +91,7 @@ def test_a_clean_run_ends_with_an_info_summary_and_sends_no_alert(
     url, received = webhook
     sample = generate(tmp_path / "files", last_day=DAY, days=1)
     env = {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if not name.startswith("SOURCES__")},
         "LOG_FORMAT": "json",
         "ALERT_WEBHOOK_URL": url,
         "ELT_DUCKDB_PATH": str(tmp_path / "w.duckdb"),
@@ -105,3 +107,47 @@ def test_a_clean_run_ends_with_an_info_summary_and_sends_no_alert(
     summary = json.loads(run.stdout.splitlines()[-1])
     assert (summary["severity"], summary["summary"]["ok"]) == ("INFO", True)
     assert received == []
+    not_configured = summary["summary"]["not_configured"]
+    assert {"SOURCES__WDN__BASE_URL", "SOURCES__BADAPI__BASE_URL"} <= set(not_configured)
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_a_run_loads_what_drops_now_and_the_bad_api_when_their_base_urls_are_set_and_names_the_one_that_is_down(
+    tmp_path: Path,
+) -> None:
+    sample = generate(tmp_path / "files", last_day=DAY, days=1)
+    port = _closed_port()
+    with running_wdn_sandbox(products_per_brand=4) as wdn:
+        env = {
+            **{name: value for name, value in os.environ.items() if not name.startswith("SOURCES__")},
+            "LOG_FORMAT": "json",
+            "ELT_DUCKDB_PATH": str(tmp_path / "w.duckdb"),
+            "SOURCES__SUPPLIER_STOCK__PRODUCTS_URL": str(sample.product_master),
+            "SOURCES__SUPPLIER_STOCK__STORES_URL": str(sample.root),
+            "SOURCES__SUPPLIER_STOCK__FEEDS_URL": str(sample.feed_dirs[DAY]),
+            "SOURCES__WDN__BASE_URL": wdn.base_url,
+            "SOURCES__BADAPI__BASE_URL": f"http://127.0.0.1:{port}",
+            "SOURCES__BADAPI__HTTP_MAX_ATTEMPTS": "1",
+        }
+        run = subprocess.run(
+            [sys.executable, "-m", "loaders.cli", "run", "--date", DAY.isoformat()],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+
+    assert run.returncode == 1, run.stdout[-3000:] + run.stderr[-3000:]
+    body = json.loads(run.stdout.splitlines()[-1])["summary"]
+    assert set(body["loader_errors"]) == {"badapi"}
+    assert f"port={port}" in body["loader_errors"]["badapi"] and "refused" in body["loader_errors"]["badapi"]
+    assert not {"SOURCES__WDN__BASE_URL", "SOURCES__BADAPI__BASE_URL"} & set(body["not_configured"])
+    rows = body["rows_per_table"]
+    assert rows["raw_wdn.products"] == 20 and rows["raw_wdn.offers"] > 0
+    assert rows["marts.wdn_products"] == 20 and rows["marts.ebay"] > 100  # the build ran after the failure
+    assert body["dbt"]["success"] is True

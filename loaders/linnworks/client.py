@@ -183,6 +183,13 @@ class RateLimiter:
             self._cond.notify_all()
 
 
+def _is_throttled(response: requests.Response) -> bool:
+    """A 429, or the quota message on a 400 (FACTS 4: seen on non-429 statuses too)."""
+    if response.status_code == 429:
+        return True
+    return response.status_code == 400 and settings.QUOTA_MESSAGE in response.text.lower()
+
+
 def _retry_after_seconds(response: requests.Response) -> float:
     header = (response.headers.get("Retry-After") or "").strip()
     return float(header) if header.isdigit() else 1.0
@@ -202,7 +209,7 @@ class _LimitedAdapter(HTTPAdapter):
             response = super().send(request, *args, **kwargs)
         finally:
             self._client.limiter.release(method)
-        if response.status_code == 429:
+        if _is_throttled(response):
             self._client._count_throttled(method)
             self._client.limiter.pause(method, _retry_after_seconds(response))
         return response
@@ -226,15 +233,17 @@ def _should_retry(response: requests.Response | None, exception: BaseException |
         return False
     if 200 <= response.status_code < 300:
         return not _decoded(response)[0]
-    return response.status_code == 400 and settings.QUOTA_MESSAGE in response.text.lower()
+    return _is_throttled(response)
 
 
 def _stop_after(attempts: int) -> Callable[[RetryCallState], bool]:
-    """Give up after `attempts` tries, or RATE_LIMITED_ATTEMPTS while the answer is a 429 (it says when to retry)."""
+    """Give up after `attempts` tries, or RATE_LIMITED_ATTEMPTS while the answer is a 429 or the quota message
+    (the account is busy, not broken: each such answer pauses the method before the next attempt)."""
 
     def stop(state: RetryCallState) -> bool:
         outcome = state.outcome
-        limited = outcome is not None and not outcome.failed and getattr(outcome.result(), "status_code", 0) == 429
+        answer = outcome.result() if outcome is not None and not outcome.failed else None
+        limited = isinstance(answer, requests.Response) and _is_throttled(answer)
         return state.attempt_number >= (max(attempts, settings.RATE_LIMITED_ATTEMPTS) if limited else attempts)
 
     return stop

@@ -1,6 +1,7 @@
 """dlt resources for the seller's own files: supplier stock feeds, the product master and eBay store listings.
 
 They land cell values as text with lineage (file, row, feed date, load time); dbt applies every business rule.
+Workbooks are streamed (workbook.py): memory does not grow with a file's rows, only with its shared strings.
 """
 
 from __future__ import annotations
@@ -13,18 +14,11 @@ import dlt
 import pyarrow as pa
 
 from loaders.report import REJECTED, SUPERSEDED, FileResult, LoadReport
-from loaders.supplier_stock.checks import check_feed_sheet
+from loaders.supplier_stock.checks import Row, checked_feed_rows
 from loaders.supplier_stock.files import InputFile
 from loaders.supplier_stock.layouts import FeedLayout, code_from_file_name
 from loaders.supplier_stock.settings import PRODUCT_COLUMNS, PRODUCT_SHEETS, ROWS_PER_BATCH, STORE_COLUMNS
-from loaders.supplier_stock.workbook import (
-    Sheet,
-    WorkbookError,
-    cell_at,
-    first_sheet,
-    open_workbook,
-    read_sheet,
-)
+from loaders.supplier_stock.workbook import Sheet, WorkbookError, cell_text, open_workbook
 
 FEED_ROWS_SCHEMA = pa.schema(
     [
@@ -59,6 +53,15 @@ class Feed:
     feed_date: dt.date
 
 
+class FileUnreadable(Exception):
+    """A file found unreadable after some of its rows went to dlt: the extract is dropped and redone without
+    it (pipeline.py), so that no part of the file lands."""
+
+    def __init__(self, file: InputFile, kind: str, code: str | None, reason: str) -> None:
+        super().__init__(f"{file.name}: {reason}")
+        self.file, self.kind, self.code, self.reason = file, kind, code, reason
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -80,17 +83,43 @@ def reject(report: LoadReport, result: FileResult, reason: str) -> None:
     report.add(result)
 
 
-def _feed_sheet(feed: Feed) -> Sheet:
-    sheet = first_sheet(open_workbook(feed.file.read_bytes()))
-    check_feed_sheet(sheet, feed.layout)
-    return sheet
+def _whole_file(batches: Iterator[pa.Table], file: InputFile, result: FileResult) -> Iterator[pa.Table] | None:
+    """One file's batches; None when the file proves unreadable before its first batch (`result` then says
+    why). Once a batch has gone to dlt, an unreadable rest raises FileUnreadable instead."""
+    try:
+        first = next(batches, None)
+    except WorkbookError as exc:
+        result.status, result.reason = REJECTED, str(exc)
+        return None
+
+    def rest() -> Iterator[pa.Table]:
+        if first is None:
+            return
+        yield first
+        try:
+            yield from batches
+        except WorkbookError as exc:
+            raise FileUnreadable(file, result.kind, result.code, str(exc)) from None
+
+    return rest()
 
 
-def _feed_rows(feed: Feed, sheet: Sheet, result: FileResult) -> Iterator[dict[str, object]]:
+def _feed_batches(feed: Feed, result: FileResult) -> Iterator[pa.Table]:
+    """Open the feed, check its layout on its first rows, then stream its rows in batches."""
+    with open_workbook(feed.file) as workbook:
+        rows = checked_feed_rows(workbook.first_visible_sheet(), feed.layout)
+        yield from _batches(_feed_rows(feed, rows, result), FEED_ROWS_SCHEMA)
+
+
+def _feed_rows(feed: Feed, rows: Iterable[Row], result: FileResult) -> Iterator[dict[str, object]]:
     layout, loaded_at = feed.layout, _now()
-    for row_number, cells in sheet.rows(first_row=layout.header_row + 1):
-        part_number = cell_at(cells, layout.part_number_column)
-        stock_value = cell_at(cells, layout.stock_column)
+    part_column, stock_column = layout.part_number_column, layout.stock_column or 0
+    previous = layout.header_row
+    for row_number, cells in rows:
+        result.skipped_rows += row_number - previous - 1  # blank rows in between: skipped too
+        previous = row_number
+        part_number = cell_text(cells[part_column - 1]) if part_column <= len(cells) else None
+        stock_value = cell_text(cells[stock_column - 1]) if 0 < stock_column <= len(cells) else None
         if part_number is None and stock_value is None:
             result.skipped_rows += 1
             continue
@@ -106,13 +135,18 @@ def _feed_rows(feed: Feed, sheet: Sheet, result: FileResult) -> Iterator[dict[st
         }
 
 
+def _store_batches(store: str, file: InputFile, result: FileResult) -> Iterator[pa.Table]:
+    with open_workbook(file) as workbook:
+        yield from _batches(_store_rows(store, file, workbook.worksheets(), result), STORE_SCHEMA)
+
+
 def _store_rows(
     store: str, file: InputFile, sheets: Sequence[Sheet], result: FileResult
 ) -> Iterator[dict[str, object]]:
     loaded_at, seen = _now(), set()
     for sheet in sheets:
-        for row_number, cells in sheet.rows(first_row=2):
-            values = {name: cell_at(cells, i + 1) for i, name in enumerate(STORE_COLUMNS)}
+        for row_number, cells in sheet.rows(first_row=2, columns=len(STORE_COLUMNS)):
+            values = {name: cell_text(cells[i]) for i, name in enumerate(STORE_COLUMNS)}
             item_id = values["item_id"]
             if item_id is None or item_id in seen:
                 result.skipped_rows += any(values.values())
@@ -142,41 +176,42 @@ def _store_rows(
 def stock_feed_rows(feeds: Sequence[Feed], report: LoadReport) -> Iterator[pa.Table]:
     """Every row under the header of each feed: part number and stock cell as text.
 
-    Loading a supplier's feed for a date replaces what was loaded for that supplier and date before.
+    Loading a supplier's feed for a date replaces what was loaded for that supplier and date before. A feed
+    that does not fit its layout, or cannot be read, is rejected before any of its rows is handed on.
     """
     for feed in feeds:
         result = FileResult(feed.file.name, "supplier-stock", feed.layout.supplier)
-        try:
-            sheet = _feed_sheet(feed)
-        except WorkbookError as exc:
-            reject(report, result, str(exc))
+        batches = _whole_file(_feed_batches(feed, result), feed.file, result)
+        if batches is None:
+            report.add(result)
             continue
-        yield from _batches(_feed_rows(feed, sheet, result), FEED_ROWS_SCHEMA)
+        yield from batches
         if result.rows == 0:
             result.status, result.reason = REJECTED, "no part numbers or stock values under the header row"
         report.add(result)
 
 
-def product_master_sheets(file: InputFile) -> list[Sheet]:
-    """The product master's sheets, read before anything is replaced (WorkbookError when one is missing)."""
-    workbook = open_workbook(file.read_bytes())
-    return [read_sheet(workbook, name) for name in PRODUCT_SHEETS]
+def product_master_sheets(file: InputFile) -> list[str]:
+    """Check, before anything is replaced, that the product master opens and has its sheets (WorkbookError
+    when not); their names."""
+    with open_workbook(file) as workbook:
+        return [workbook.sheet(name).name for name in PRODUCT_SHEETS]
 
 
 @dlt.resource(name="products", primary_key=("sheet_name", "row_number"), write_disposition="replace")
-def products(file: InputFile, sheets: Sequence[Sheet], report: LoadReport) -> Iterator[pa.Table]:
+def products(file: InputFile, report: LoadReport) -> Iterator[pa.Table]:
     """The product master (sheets Direct and FPS): custom label, part number, supplier, quantity as text.
 
-    The whole table is replaced on each load; read the sheets with `product_master_sheets` first, so that a
-    workbook that cannot be read never empties the table.
+    The whole table is replaced on each load; check the workbook with `product_master_sheets` first. A workbook
+    found unreadable while it is streamed raises FileUnreadable, which drops the extract: nothing is replaced.
     """
     result = report.add(FileResult(file.name, "products"))
     loaded_at = _now()
 
-    def rows() -> Iterator[dict]:
+    def rows(sheets: Sequence[Sheet]) -> Iterator[dict]:
         for sheet in sheets:
-            for row_number, cells in sheet.rows(first_row=2):
-                values = {name: cell_at(cells, i + 1) for i, name in enumerate(PRODUCT_COLUMNS)}
+            for row_number, cells in sheet.rows(first_row=2, columns=len(PRODUCT_COLUMNS)):
+                values = {name: cell_text(cells[i]) for i, name in enumerate(PRODUCT_COLUMNS)}
                 if not any(values.values()):
                     continue
                 result.rows += 1
@@ -188,7 +223,11 @@ def products(file: InputFile, sheets: Sequence[Sheet], report: LoadReport) -> It
                     "loaded_at": loaded_at,
                 }
 
-    yield from _batches(rows(), PRODUCT_SCHEMA)
+    try:
+        with open_workbook(file) as workbook:
+            yield from _batches(rows([workbook.sheet(name) for name in PRODUCT_SHEETS]), PRODUCT_SCHEMA)
+    except WorkbookError as exc:
+        raise FileUnreadable(file, result.kind, result.code, str(exc)) from None
 
 
 @dlt.resource(
@@ -197,7 +236,7 @@ def products(file: InputFile, sheets: Sequence[Sheet], report: LoadReport) -> It
     write_disposition={"disposition": "merge", "strategy": "upsert"},
 )
 def store_listings(files: Sequence[InputFile], report: LoadReport) -> Iterator[pa.Table]:
-    """eBay store listings from SpeedSheet workbooks (all sheets, first 12 columns), upserted per listing.
+    """eBay store listings from SpeedSheet workbooks (all worksheets, first 12 columns), upserted per listing.
 
     The store code is the start of the file name (`AMS Database SpeedSheet.xlsx` -> AMS). Rows without an
     item id cannot be keyed and are counted as skipped.
@@ -205,13 +244,9 @@ def store_listings(files: Sequence[InputFile], report: LoadReport) -> Iterator[p
     for file in files:
         store = code_from_file_name(file.name)
         result = FileResult(file.name, "stores", store)
-        try:
-            workbook = open_workbook(file.read_bytes())
-            sheets = [read_sheet(workbook, name) for name in workbook.sheet_names]
-        except WorkbookError as exc:
-            reject(report, result, str(exc))
-            continue
-        yield from _batches(_store_rows(store, file, sheets, result), STORE_SCHEMA)
+        batches = _whole_file(_store_batches(store, file, result), file, result)
+        if batches is not None:
+            yield from batches
         report.add(result)
 
 

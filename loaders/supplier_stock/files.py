@@ -6,17 +6,22 @@ import glob
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
-from dlt.sources.filesystem import filesystem
+from dlt.sources.filesystem import FileItemDict, filesystem
 
 
 @dataclass(frozen=True)
 class InputFile:
-    """A file to load: its name, where it is, and how to read its bytes."""
+    """A file to load: its name, where it is, and how to open it (a seekable binary file, read as it is needed:
+    local files directly, other URLs through fsspec)."""
 
     name: str
     url: str
-    read_bytes: Callable[[], bytes]
+    opener: Callable[[], IO[bytes]]
+
+    def open(self) -> IO[bytes]:
+        return self.opener()
 
 
 def _is_url(path: str) -> bool:
@@ -59,5 +64,12 @@ def find_files(paths: Iterable[str], suffixes: tuple[str, ...], folder_names_con
         elif not listed:
             raise FileNotFoundError(f"{path}: no such file")
         for item in sorted(listed, key=lambda i: i["relative_path"]):
-            found.append(InputFile(name=item["file_name"], url=item["file_url"], read_bytes=item.read_bytes))
+            found.append(InputFile(name=item["file_name"], url=item["file_url"], opener=_opener(item)))
     return found
+
+
+def _opener(item: FileItemDict) -> Callable[[], IO[bytes]]:
+    if item["file_url"].startswith("file://"):
+        local = Path(item.local_file_path)
+        return lambda: local.open("rb")
+    return lambda: item.open(mode="rb", compression="disable")

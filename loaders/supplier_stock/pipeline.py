@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 
 from dlt.common.pipeline import LoadInfo
+from dlt.pipeline.exceptions import PipelineStepFailed
 
 from loaders.report import REJECTED, FileResult, LoadReport
 from loaders.supplier_stock import (
+    FileUnreadable,
     feeds_for,
     load_errors,
     product_master_sheets,
@@ -23,6 +26,10 @@ from loaders.supplier_stock.settings import DATASET_NAME, FEED_SUFFIXES, PIPELIN
 from loaders.supplier_stock.workbook import WorkbookError
 from loaders.warehouse import Target
 
+# Builds the resource to extract for one attempt: from the files not found unreadable so far, reporting into
+# the attempt's report; None when there is nothing to extract.
+ResourceFor = Callable[[set[str], LoadReport], object]
+
 
 def _find(paths: Sequence[str], kind: str, report: LoadReport, folder_names_contain: str = "") -> list[InputFile]:
     files: list[InputFile] = []
@@ -34,11 +41,51 @@ def _find(paths: Sequence[str], kind: str, report: LoadReport, folder_names_cont
     return files
 
 
-def _run(target: Target, resource: object, report: LoadReport, feed_date: dt.date | None = None) -> LoadInfo:
-    """Extract the resource (and the rejected files, if any), then normalize and load once."""
+def _unreadable(exc: BaseException) -> FileUnreadable | None:
+    """The FileUnreadable behind a failed extract, if that is what failed it."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, FileUnreadable):
+            return current
+        pending.extend([current.__cause__, current.__context__, getattr(current, "exception", None)])
+    return None
+
+
+def _run(
+    target: Target, resource_for: ResourceFor | None, report: LoadReport, feed_date: dt.date | None = None
+) -> LoadInfo:
+    """Extract the resource (and the rejected files, if any), then normalize and load once.
+
+    A file found unreadable midway (after some of its rows went to dlt) fails the extract; dlt keeps each
+    extract apart until it succeeds, so the attempt is dropped and made again without that file, which is
+    rejected: no part of it lands, and the other files still do.
+    """
     pipeline = target.pipeline(PIPELINE_NAME, DATASET_NAME)
-    if resource is not None:
-        pipeline.extract(resource, loader_file_format="parquet")
+    unreadable: set[str] = set()
+    midway: list[FileResult] = []
+    attempt = LoadReport()
+    while resource_for is not None:
+        attempt = LoadReport()
+        resource = resource_for(unreadable, attempt)
+        if resource is None:
+            break
+        try:
+            pipeline.extract(resource, loader_file_format="parquet")
+            break
+        except PipelineStepFailed as exc:
+            broken = _unreadable(exc)
+            if broken is None or broken.file.url in unreadable:
+                raise
+            unreadable.add(broken.file.url)
+            reason = f"{broken.reason} (found while reading it: none of the file is loaded)"
+            midway.append(FileResult(broken.file.name, broken.kind, broken.code, REJECTED, reason=reason))
+    report.results.extend(attempt.results)
+    report.results.extend(midway)
     if report.rejected:
         pipeline.extract(load_errors(report, feed_date), loader_file_format="parquet")
     pipeline.normalize()
@@ -49,8 +96,16 @@ def load_supplier_stock(target: Target, paths: Sequence[str], feed_date: dt.date
     """Load stock feed files (or folders of them) for one feed date."""
     report = LoadReport()
     feeds = feeds_for(_find(paths, "supplier-stock", report), feed_layouts(), feed_date, report)
-    _run(target, stock_feed_rows(feeds, report), report, feed_date)
+
+    def resource_for(unreadable: set[str], attempt: LoadReport) -> object:
+        return stock_feed_rows([feed for feed in feeds if feed.file.url not in unreadable], attempt)
+
+    _run(target, resource_for, report, feed_date)
     return report
+
+
+def _products_unless_unreadable(file: InputFile, unreadable: set[str], attempt: LoadReport) -> object:
+    return None if unreadable else products(file, attempt)
 
 
 def load_products(target: Target, path: str) -> LoadReport:
@@ -58,12 +113,12 @@ def load_products(target: Target, path: str) -> LoadReport:
     report = LoadReport()
     for file in _find([path], "products", report)[:1]:
         try:
-            sheets = product_master_sheets(file)
+            product_master_sheets(file)
         except WorkbookError as exc:
             reject(report, FileResult(file.name, "products"), str(exc))
             _run(target, None, report)
         else:
-            _run(target, products(file, sheets, report), report)
+            _run(target, partial(_products_unless_unreadable, file), report)
     return report
 
 
@@ -71,5 +126,9 @@ def load_stores(target: Target, paths: Sequence[str]) -> LoadReport:
     """Upsert eBay store listings from SpeedSheet workbooks (or folders: their `*SpeedSheet*.xlsx` files)."""
     report = LoadReport()
     files = _find(paths, "stores", report, folder_names_contain=STORE_WORKBOOK_MARK)
-    _run(target, store_listings(files, report), report)
+
+    def resource_for(unreadable: set[str], attempt: LoadReport) -> object:
+        return store_listings([file for file in files if file.url not in unreadable], attempt)
+
+    _run(target, resource_for, report)
     return report

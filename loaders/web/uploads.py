@@ -4,6 +4,7 @@ one background worker that loads them and rebuilds the marts, one job at a time.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import multiprocessing
 import os
 import queue
@@ -11,6 +12,7 @@ import re
 import threading
 import unicodedata
 import uuid
+import zipfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from loaders.report import LoadReport
 from loaders.runs import record_run
 from loaders.supplier_stock.pipeline import load_supplier_stock
 from loaders.supplier_stock.settings import FEED_SUFFIXES
+from loaders.supplier_stock.workbook import OLE_MAGIC, ZIP_MAGIC
 from loaders.warehouse import Target
 
 T = TypeVar("T")
@@ -32,7 +35,9 @@ MAX_NAME_LENGTH = 120
 
 
 class UploadRejected(ValueError):
-    """An upload that is refused before it is stored (type, size or name)."""
+    """An upload that is refused before it is stored (type, size or name); the message says why."""
+
+    status_code = 400
 
 
 def max_upload_bytes() -> int:
@@ -60,13 +65,33 @@ def upload_root(target: Target) -> str:
     return (os.environ.get("ELT_UPLOAD_URL") or str(target.state_dir / "uploads")).rstrip("/")
 
 
+def check_workbook_content(name: str, data: bytes) -> None:
+    """Raise UploadRejected unless `data` looks like an xlsx workbook: a zip archive (what .xlsx and .xlsm are),
+    whatever the file name says."""
+    if not data:
+        raise UploadRejected(f"{name}: the file is empty (0 bytes)")
+    if data.startswith(OLE_MAGIC):
+        raise UploadRejected(
+            f"{name}: an encrypted (password-protected) workbook or an old-format .xls, not an .xlsx: "
+            "save it as a plain .xlsx workbook and upload it again"
+        )
+    if not data.startswith(ZIP_MAGIC) or not zipfile.is_zipfile(io.BytesIO(data)):
+        raise UploadRejected(
+            f"{name}: not an .xlsx workbook (an .xlsx file is a zip archive; this one is not): "
+            "save it from Excel as .xlsx and upload it again"
+        )
+
+
 def store_upload(target: Target, feed_date: dt.date, name: str, data: bytes) -> str:
-    """Write an upload under `<root>/<feed date>/<safe name>`; returns its path or URL."""
+    """Write an upload under `<root>/<feed date>/<safe name>` once its name, size and content pass; returns its
+    path or URL. The name the browser sent is never used as a path: only its sanitised last part is."""
+    safe_name = safe_file_name(name)
     if len(data) > max_upload_bytes():
         raise UploadRejected(
-            f"{name}: {len(data) / 2**20:.1f} MB is over the {max_upload_bytes() / 2**20:.0f} MB limit"
+            f"{safe_name}: {len(data) / 2**20:.1f} MB is over the {max_upload_bytes() / 2**20:.0f} MB limit"
         )
-    url = f"{upload_root(target)}/{feed_date.isoformat()}/{safe_file_name(name)}"
+    check_workbook_content(safe_name, data)
+    url = f"{upload_root(target)}/{feed_date.isoformat()}/{safe_name}"
     fs, path = fsspec.core.url_to_fs(url)
     fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
     with fs.open(path, "wb") as handle:
@@ -93,17 +118,34 @@ class UploadJob:
 
     @property
     def finished(self) -> bool:
-        return self.status in {"done", "failed"}
+        """Done or failed, and recorded in the run history (the warehouse is free again)."""
+        return self.finished_at is not None
+
+    @property
+    def outcome(self) -> str:
+        """The job in a few words, for the list of recent uploads."""
+        if not self.finished or self.status == "failed":
+            return self.status
+        notes = []
+        rejected = len(self.rejected_uploads) + len(self.report.rejected if self.report else [])
+        if rejected:
+            notes.append(f"{rejected} file{'s' if rejected > 1 else ''} rejected")
+        if self.dbt_success is None:
+            notes.append("nothing loaded")
+        elif not self.dbt_success:
+            notes.append("build failed")
+        return "done" + (f": {', '.join(notes)}" if notes else ", build passed")
 
     def summary(self) -> dict[str, Any]:
         report = self.report or LoadReport()
         return {
-            "ok": self.status == "done" and report.ok and bool(self.dbt_success),
+            "ok": self.status == "done" and report.ok and bool(self.dbt_success) and not self.rejected_uploads,
             "feed_date": self.feed_date.isoformat(),
             "rows_per_table": {"raw_supplier_stock.stock_feed_rows": report.rows},
             "rejected_files": [{"file": r.file_name, "reason": r.reason} for r in report.rejected],
             "dbt": {"success": self.dbt_success, "results": self.dbt_statuses, "failures": self.dbt_failures},
-            "failures": [self.error] if self.error else [],
+            "failures": [f"not stored: {reason}" for reason in self.rejected_uploads]
+            + ([self.error] if self.error else []),
         }
 
 
@@ -134,22 +176,25 @@ class UploadWorker:
                 except Exception as exc:  # shown on the job's page and kept in the run history
                     job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
                 finally:
-                    job.finished_at = dt.datetime.now(dt.UTC)
                     try:
-                        _in_child(record_run, self.target, "web upload", job.created_at, job.summary())
+                        run_in_child(record_run, self.target, "web upload", job.created_at, job.summary())
                     except Exception as exc:
                         job.error = job.error or f"could not record the run: {exc}"
+                    job.finished_at = dt.datetime.now(dt.UTC)
 
     def _process(self, job: UploadJob) -> None:
         job.status = "loading"
-        job.report = _in_child(load_supplier_stock, self.target, job.paths, job.feed_date) if job.paths else None
+        job.report = run_in_child(load_supplier_stock, self.target, job.paths, job.feed_date) if job.paths else None
+        if not any(r.status == "loaded" for r in (job.report.results if job.report else [])):
+            job.status = "done"  # nothing landed, so nothing to rebuild: the last build still stands
+            return
         job.status = "building"
-        outcome = _in_child(run_dbt, ["build"], self.target, True)
+        outcome = run_in_child(run_dbt, ["build"], self.target, True)
         job.dbt_success, job.dbt_statuses, job.dbt_failures = outcome.success, outcome.statuses, outcome.failures
         job.status = "done"
 
 
-def _in_child(function: Callable[..., T], *args: Any) -> T:
+def run_in_child(function: Callable[..., T], *args: Any) -> T:
     """Run `function` in a short-lived process: DuckDB lets one process write a file at a time, and dbt keeps
     its connection open for the life of a process, so the web server itself never holds the warehouse."""
     context = multiprocessing.get_context("spawn")

@@ -49,13 +49,19 @@ def _check_faults(ctx: click.Context, param: click.Parameter, value: str | None)
     default=None,
     callback=_check_faults,
     help="Faults to inject: comma-separated METHOD#N=ACTION, METHOD#N-M=, METHOD#N+=, METHOD@RATE= rules; "
-    "ACTION is a 4xx/5xx status, 429:S, drop, slow:S, truncate, badjson, nonjson or expire. "
+    "ACTION is a 4xx/5xx status, 429:S, quota:S, drop, slow:S, truncate, badjson, nonjson or expire. "
     "E.g. 'GetStockItemsFull#3=503,auth#1-2=503,*@0.05=drop' (details in faults.py).",
 )
 @click.option("--application-id", default=DEFAULT_APPLICATION_ID, show_default=True)
 @click.option("--application-secret", default=DEFAULT_APPLICATION_SECRET, show_default=True)
 @click.option("--token", default=DEFAULT_TOKEN, show_default=True, help="The installation token accepted.")
 @click.option("--allow-remote", is_flag=True, help="Allow binding a non-loopback address.")
+@click.option(
+    "--auth-host",
+    default=None,
+    help="Another name for the bound address (e.g. localhost) that serves only the auth call; sessions' "
+    "Server is then the bound address, and data calls sent to this name get 404, as on Linnworks.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Print one line per API call.")
 def sandbox(
     host: str,
@@ -72,6 +78,7 @@ def sandbox(
     application_secret: str,
     token: str,
     allow_remote: bool,
+    auth_host: str | None,
     verbose: bool,
 ) -> None:
     """Serve the Linnworks sandbox API on HOST:PORT until Ctrl-C."""
@@ -91,6 +98,7 @@ def sandbox(
             application_secret=application_secret,
             token=token,
             allow_remote=allow_remote,
+            auth_host=auth_host,
             log=(lambda line: click.echo(line, err=True)) if verbose else None,
         )
     except ValueError as error:
@@ -101,7 +109,9 @@ def sandbox(
         raise click.ClickException(f"cannot listen on {host}:{port}: {error}. Try another --port.") from None
     counts = server.data.counts()
     click.echo(f"Linnworks sandbox listening on {server.url}")
-    click.echo(f"  auth URL:           {server.url}/api/Auth/AuthorizeByApplication")
+    click.echo(f"  auth URL:           {server.auth_url}/api/Auth/AuthorizeByApplication")
+    if server.auth_host is not None:
+        click.echo(f"  data URL (Server):  {server.url}  (data calls to {server.auth_host} get 404)")
     click.echo(f"  application id:     {application_id}")
     click.echo(f"  application secret: {application_secret}")
     click.echo(f"  token:              {token}")

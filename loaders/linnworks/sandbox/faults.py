@@ -13,7 +13,8 @@ WHEN
 ACTION
     ``500`` / ``502`` / ``503`` / any 4xx-5xx status: that status; 502/503/504 carry an HTML gateway
     page (as a load balancer sends), the others a Linnworks JSON error body ``{"Code", "Message"}``;
-    ``429[:S]`` rate-limit answer with ``Retry-After: S`` (default 1);
+    ``429[:S]`` rate-limit answer with ``Retry-After: S`` (default 1); ``quota[:S]`` the same quota
+    message on a 400, as Linnworks has been seen to send it (``Retry-After: S`` only when S is given);
     ``drop`` close the connection without answering; ``slow[:S]`` wait S seconds (default 5) and then
     answer normally, to outlast a client timeout; ``truncate`` promise the whole body in
     Content-Length but send half of it and close; ``badjson`` a 200 whose JSON body is cut in half
@@ -27,6 +28,7 @@ When several rules select a call, the first one listed wins. Examples::
     auth#1-2=503                            the first two authorisations fail, the third works
     GetStockItemsFull#2=expire              the session ends while paging stock items
     SearchProcessedOrders#2-4=429:2         a burst of three 429s with Retry-After: 2
+    GetOrdersById#1=quota                   a 400 whose body is the rate-limit quota message
     *@0.05=500,GetOrdersById@0.1=drop       5% of all calls answer 500, 10% of GetOrdersById drop
 
 In Python: ``FaultRule.parse("GetOrdersById#1=slow:3")``, ``parse_faults(spec)`` or
@@ -41,7 +43,7 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-KINDS = ("status", "drop", "slow", "truncate", "badjson", "nonjson", "expire")
+KINDS = ("status", "quota", "drop", "slow", "truncate", "badjson", "nonjson", "expire")
 DEFAULT_SLOW_SECONDS = 5.0
 _RULE = re.compile(
     r"^\s*(?P<method>\*|[A-Za-z_][\w/]*)\s*"
@@ -114,7 +116,7 @@ class FaultRule:
             return name, None, seconds
         raise ValueError(
             f"bad fault action {self.action!r}: use a 4xx/5xx status (429:S for Retry-After), "
-            "drop, slow[:S], truncate, badjson, nonjson or expire"
+            "quota[:S], drop, slow[:S], truncate, badjson, nonjson or expire"
         )
 
     def applies_to(self, method: str) -> bool:

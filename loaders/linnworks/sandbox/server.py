@@ -15,7 +15,12 @@ Calls are logged (`Sandbox.calls()`, `Sandbox.stats()`); admin routes need no se
     POST /_sandbox/expire-sessions  end every session (next data call gets 401)
 
 Sessions last `ttl_seconds` from authorisation (not sliding). The server refuses to bind anything but a
-loopback address unless `allow_remote=True`.
+loopback address (or `localhost`, when it resolves to loopback addresses only) unless `allow_remote=True`.
+
+Like Linnworks, it can answer the auth call under one host name and the data calls under another:
+`auth_host="localhost"` on a sandbox bound to 127.0.0.1 serves `Auth/AuthorizeByApplication` at
+`auth_url` (`http://localhost:PORT`), returns `Server: http://127.0.0.1:PORT` (`url`), and answers a
+data call sent to the auth host name with 404, as api.linnworks.net serves no data methods.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import contextlib
 import ipaddress
 import json
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -74,6 +80,8 @@ class CallRecord:
     fault: str | None = None
     """The fault rule that fired, in spec syntax."""
     session: str | None = None
+    host: str | None = None
+    """The host name the call was addressed to (its `Host` header, without the port)."""
 
 
 @dataclass
@@ -92,20 +100,53 @@ class _Reply:
         return json.dumps(self.payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def check_bind_host(host: str, allow_remote: bool = False) -> None:
-    """Raise ValueError unless `host` is a loopback address (or `allow_remote`)."""
-    if allow_remote or host.lower() == "localhost":
-        return
+def _refusal(host: str, why: str) -> ValueError:
+    return ValueError(
+        f"refusing to serve the Linnworks sandbox on {host!r}: {why}. "
+        "Use 127.0.0.1 (the default), or pass allow_remote=True / --allow-remote if you really "
+        "mean to expose it to other machines."
+    )
+
+
+def check_bind_host(host: str, allow_remote: bool = False) -> str:
+    """The address to bind for `host`; ValueError unless it is loopback (or `allow_remote`).
+
+    `host` is a loopback address (127.0.0.0/8, ::1), or the name `localhost`, which is resolved and
+    accepted only when every address it resolves to is loopback (IPv4 preferred). Other names are refused
+    without being looked up: their addresses are not ours to vouch for.
+    """
+    name = host.strip().strip("[]")
+    if allow_remote:
+        return name
     try:
-        address = ipaddress.ip_address(host.strip("[]"))
+        address = ipaddress.ip_address(name)
     except ValueError:
         address = None
-    if address is None or not address.is_loopback:
-        raise ValueError(
-            f"refusing to serve the Linnworks sandbox on {host!r}: it is not a loopback address. "
-            "Use 127.0.0.1 (the default), or pass allow_remote=True / --allow-remote if you really "
-            "mean to expose it to other machines."
-        )
+    if address is not None:
+        if not address.is_loopback:
+            raise _refusal(host, "it is not a loopback address")
+        return name
+    if name.lower().rstrip(".") != "localhost":
+        raise _refusal(host, "it is not a loopback address (the only name accepted is localhost)")
+    try:
+        infos = socket.getaddrinfo("localhost", None, type=socket.SOCK_STREAM)
+    except OSError as error:
+        raise _refusal(host, f"it does not resolve ({error})") from None
+    resolved = sorted({str(info[4][0]).split("%")[0] for info in infos}, key=lambda a: (":" in a, a))
+    outside = [a for a in resolved if not ipaddress.ip_address(a).is_loopback]
+    if outside or not resolved:
+        raise _refusal(host, f"it resolves to {', '.join(outside) or 'nothing'}, which is not a loopback address")
+    return resolved[0]
+
+
+def _host_name(header: str | None) -> str | None:
+    """`localhost` from a Host header `localhost:8765` (`::1` from `[::1]:8765`), lower case."""
+    if not header:
+        return None
+    try:
+        return urlsplit(f"//{header.strip()}").hostname
+    except ValueError:
+        return None
 
 
 class _Sessions:
@@ -130,6 +171,10 @@ class _Sessions:
             return "unknown"
         return "ok" if time.monotonic() < expiry else "expired"
 
+    def tokens(self) -> list[str]:
+        with self._lock:
+            return list(self._expiry)
+
     def end(self, token: str | None = None) -> int:
         """End one session (or all when `token` is None); returns how many were live."""
         now = time.monotonic()
@@ -150,7 +195,8 @@ class Sandbox:
     `now` (fixed "now" for the order history; default the real time), `rate_window_seconds` (60),
     `rate_limits` (per-method overrides of the 150/250 limits), `ttl_seconds` (1800), `faults` (spec
     string or FaultRule list, see faults.py), `application_id` / `application_secret` / `token` (the only
-    credentials accepted), `allow_remote`, `log` (called with one line per call).
+    credentials accepted), `allow_remote`, `log` (called with one line per call), `auth_host` (another
+    name of the bound address, e.g. `localhost`, that serves only the auth call: see the module docstring).
     """
 
     def __init__(
@@ -172,9 +218,11 @@ class Sandbox:
         token: str = DEFAULT_TOKEN,
         allow_remote: bool = False,
         log: Callable[[str], None] | None = None,
+        auth_host: str | None = None,
     ) -> None:
-        check_bind_host(host, allow_remote)
+        self.bind_address = check_bind_host(host, allow_remote)
         self.host = host
+        self.auth_host = self._check_auth_host(auth_host, allow_remote)
         self.port = port
         self.seed = seed
         self.ttl_seconds = ttl_seconds
@@ -194,18 +242,32 @@ class Sandbox:
         self._lock = threading.Lock()
         self._calls: list[CallRecord] = []
         self._call_numbers: Counter[str] = Counter()
+        self._faults_fired = 0
         self._stopping = threading.Event()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         session_ns = uuid.UUID(int=seed % (1 << 128))
         self._account = {name: str(uuid.uuid5(session_ns, name)) for name in ("Id", "EntityId", "sid_registration")}
 
+    def _check_auth_host(self, auth_host: str | None, allow_remote: bool) -> str | None:
+        """`auth_host` lower-cased, once it is known to be another name for the bound address."""
+        if auth_host is None:
+            return None
+        name = auth_host.strip().strip("[]").lower().rstrip(".")
+        reaches = check_bind_host(name, allow_remote)
+        if name == self.bind_address.lower() or (reaches != self.bind_address and not allow_remote):
+            raise ValueError(
+                f"auth_host {auth_host!r} must be another name for the address the sandbox binds "
+                f"({self.bind_address}), e.g. localhost for 127.0.0.1"
+            )
+        return name
+
     # -- lifecycle -----------------------------------------------------------------------------------
     def start(self) -> Sandbox:
         if self._server is not None:
             return self
-        server_class = _IPv6Server if ":" in self.host else _IPv4Server
-        self._server = server_class((self.host.strip("[]"), self.port), _Handler)
+        server_class = _IPv6Server if ":" in self.bind_address else _IPv4Server
+        self._server = server_class((self.bind_address, self.port), _Handler)
         self._server.sandbox = self  # type: ignore[attr-defined]
         self.port = self._server.server_address[1]
         self._stopping.clear()
@@ -235,8 +297,17 @@ class Sandbox:
     # -- what tests and users read --------------------------------------------------------------------
     @property
     def url(self) -> str:
-        """Base URL (`http://127.0.0.1:PORT`): the auth host and the `Server` sessions point at."""
-        host = f"[{self.host.strip('[]')}]" if ":" in self.host else self.host
+        """Base URL (`http://127.0.0.1:PORT`): the `Server` sessions point at, and the auth host too
+        unless `auth_host` is set."""
+        host = f"[{self.bind_address}]" if ":" in self.bind_address else self.bind_address
+        return f"http://{host}:{self.port}"
+
+    @property
+    def auth_url(self) -> str:
+        """Where `Auth/AuthorizeByApplication` is called: `http://{auth_host}:PORT`, else `url`."""
+        if self.auth_host is None:
+            return self.url
+        host = f"[{self.auth_host}]" if ":" in self.auth_host else self.auth_host
         return f"http://{host}:{self.port}"
 
     @property
@@ -255,7 +326,8 @@ class Sandbox:
             return list(self._calls)
 
     def stats(self) -> dict[str, Any]:
-        """Counts per method and status, 401s, 429s, faults and sessions, plus the dataset's counts."""
+        """Counts per method and status, 401s, 429s, faults fired (counted as they fire, before a slow call
+        answers), sessions opened, and the dataset's counts."""
         with self._lock:
             calls = list(self._calls)
         by_method: dict[str, dict[str, Any]] = defaultdict(lambda: {"calls": 0, "statuses": Counter()})
@@ -272,16 +344,19 @@ class Sandbox:
             "status_401": statuses[401],
             "status_429": statuses[429],
             "dropped": statuses[None],
-            "faults": sum(call.fault is not None for call in calls),
+            "faults": self._faults_fired,
             "sessions": self._sessions.created,
             "dataset": self.data.counts(),
         }
 
     def reset_stats(self) -> None:
-        """Forget the call log and call numbers (fault rules count from 1 again) and rate-limit windows."""
+        """Forget the call log, call numbers (fault rules count from 1 again), the count of sessions opened
+        and rate-limit windows; sessions already open stay valid."""
         with self._lock:
             self._calls.clear()
             self._call_numbers.clear()
+            self._faults_fired = 0
+        self._sessions.created = 0
         self.limiter.reset()
 
     def add_processed_orders(self, count: int, processed_at: datetime | None = None) -> list[dict[str, Any]]:
@@ -303,6 +378,10 @@ class Sandbox:
         """End every session now; returns how many were live."""
         return self._sessions.end()
 
+    def issued_tokens(self) -> list[str]:
+        """Every session token handed out so far, live or not (for tests that look for leaked tokens)."""
+        return self._sessions.tokens()
+
     # -- request handling ----------------------------------------------------------------------------
     def _limit_for(self, endpoint: Endpoint) -> int:
         return self._limits.get(method_key(endpoint.name), endpoint.rate_limit)
@@ -311,18 +390,37 @@ class Sandbox:
         self, endpoint: Endpoint, query: str, headers: Mapping[str, str], body: bytes, client: str
     ) -> tuple[_Reply, int, str | None]:
         """Answer one API call: (reply, call number, fired fault rule)."""
+        if (
+            endpoint.handler is not None
+            and self.auth_host is not None
+            and _host_name(headers.get("host")) == self.auth_host
+        ):
+            # the auth host serves no data methods: the client ignored the session's Server
+            path = f"{self.auth_url}/api/{endpoint.path}"
+            return (
+                _Reply(404, {"Message": f"No HTTP resource was found that matches the request URI '{path}'."}),
+                0,
+                None,
+            )
         with self._lock:
             self._call_numbers[endpoint.name] += 1
             number = self._call_numbers[endpoint.name]
         rule = self.faults.pick(endpoint.name, number)
         if rule is None:
             return self._answer(endpoint, query, headers, body, client), number, None
+        with self._lock:
+            self._faults_fired += 1  # counted as it fires: a slow call is logged only once it has answered
         kind, status, seconds = rule.parsed_action()
         if kind == "drop":
             return _Reply(0, mode="drop"), number, str(rule)
         if kind == "status":
             assert status is not None
             return _error_reply(status, seconds, self._limit_for(endpoint)), number, str(rule)
+        if kind == "quota":
+            reply = _Reply(400, {"Message": RATE_LIMITED_MESSAGE.format(limit=self._limit_for(endpoint))})
+            if seconds is not None:
+                reply.headers["Retry-After"] = str(max(1, int(seconds)))
+            return reply, number, str(rule)
         if kind == "slow":
             self._stopping.wait(seconds)
         if kind == "expire":
@@ -371,7 +469,7 @@ class Sandbox:
         if given != self._credentials:
             return _Reply(400, {"Code": None, "Message": AUTH_ERROR_MESSAGE})
         host = headers.get("host")
-        server = f"http://{host}" if self.allow_remote and host else self.url
+        server = f"http://{host}" if self.allow_remote and host and self.auth_host is None else self.url
         return _Reply(200, self._base_session(self._sessions.create(), server))
 
     def _base_session(self, token: str, server: str) -> dict[str, Any]:
@@ -472,6 +570,12 @@ class _IPv4Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up (or is killed) mid-call is not a sandbox error: no traceback for it."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
 
 class _IPv6Server(_IPv4Server):
     address_family = socket.AF_INET6
@@ -540,6 +644,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "call_number": number,
                 "fault": fault,
                 "session": token,
+                "host": _host_name(headers.get("host")),
             }
         )
         self._write(reply)
