@@ -121,7 +121,7 @@ def bench_linnworks(quick: bool, runs: int, folder: Path) -> list[Figure]:
     from bench.linnworks import bound_seconds, naive_sync, our_sync, scaled_limits
     from loaders.linnworks.sandbox import running_sandbox
 
-    items, orders, window, divisor = (4_000, 2_000, 1.0, 30) if quick else (20_000, 10_000, 2.0, 10)
+    items, orders, window, divisor = (6_000, 3_000, 2.0, 30) if quick else (20_000, 10_000, 2.0, 10)
     limits = scaled_limits(divisor)
     name = (
         f"Linnworks full sync ({items:,} items, 4 locations, {orders:,} orders; "

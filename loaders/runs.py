@@ -16,7 +16,8 @@ PIPELINE_NAME = "elt_runs"
 DATASET_NAME = "raw_elt"
 
 
-@dlt.resource(name="runs", primary_key="run_id", write_disposition="append")
+# merge, not append: a load a kill cut short is loaded again from the start (loaders/recovery.py)
+@dlt.resource(name="runs", primary_key="run_id", write_disposition={"disposition": "merge", "strategy": "upsert"})
 def _runs(record: dict[str, Any]) -> Any:
     yield record
 

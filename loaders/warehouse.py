@@ -19,6 +19,8 @@ from typing import Any
 
 import dlt
 
+from loaders.recovery import recover_interrupted_packages
+
 TARGETS = ("duckdb", "bigquery")
 DEFAULT_DUCKDB_PATH = "warehouse.duckdb"
 DEFAULT_BIGQUERY_LOCATION = "EU"
@@ -106,7 +108,7 @@ class Target:
             dataset_name=dataset_name,
             progress="log" if os.environ.get("ELT_PROGRESS") else None,
         )
-        finish_interrupted_normalize(pipeline)
+        recover_interrupted_packages(pipeline)
         return pipeline
 
     @contextmanager
@@ -130,21 +132,6 @@ class Target:
             yield con
         finally:
             con.close()
-
-
-def finish_interrupted_normalize(pipeline: dlt.Pipeline) -> list[str]:
-    """Complete a normalize step that a kill cut short between its two commit moves; the ids it completed.
-
-    dlt's normalize commits a package by moving it to the load folder, then deleting the extracted copy. A
-    process killed between the two leaves the package in both places, and every later normalize fails with
-    `Directory not empty` on the move. The package in the load folder is the complete one (the move is
-    atomic): deleting the extracted copy finishes the commit, and the package then loads as usual.
-    """
-    done = set(pipeline.list_normalized_load_packages()) | set(pipeline.list_completed_load_packages())
-    stale = [load_id for load_id in pipeline.list_extracted_load_packages() if load_id in done]
-    for load_id in stale:
-        pipeline._get_normalize_storage().extracted_packages.delete_package(load_id)
-    return stale
 
 
 def _dlt_setting(name: str) -> str | None:

@@ -148,3 +148,30 @@ def test_every_loader_run_twice_on_the_same_input_leaves_the_same_data(tmp_path:
     }
     assert second == first
     assert all(count > 0 for count, _ in first.values())
+
+
+@pytest.mark.parametrize("kill_at", ["load:1", "load:2"])
+def test_a_load_with_a_rejected_file_killed_mid_load_records_each_rejection_once(kill_at: str, tmp_path: Path) -> None:
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    (folder / "XYZ_unknown_supplier.xlsx").write_bytes(b"not a workbook")
+    workbook = xlsxwriter.Workbook(str(folder / "APE_SF.xlsx"))
+    sheet = workbook.add_worksheet()
+    for i, row in enumerate([["Part", "In Stock"], *([f"A{n}", "YES"] for n in range(1, 51))]):
+        sheet.write_row(i, 0, row)
+    workbook.close()
+    target = Target.from_options("duckdb", tmp_path / "warehouse.duckdb")
+
+    killed = subprocess.run(_load_cmd(target, folder, kill_at), capture_output=True, text=True)
+    rerun = subprocess.run(_load_cmd(target, folder), capture_output=True, text=True)
+
+    assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+    assert rerun.returncode == 1 and "XYZ_unknown_supplier.xlsx" in rerun.stderr + rerun.stdout
+    errors = query(
+        target,
+        "select file_name, count(*), count(distinct rejected_at) from raw_supplier_stock.load_errors group by 1",
+    )
+    assert [name for name, _, _ in errors] == ["XYZ_unknown_supplier.xlsx"]
+    _, rows, runs = errors[0]
+    assert rows == runs  # one row per run that rejected it (the killed run's, loaded by the rerun, and its own)
+    assert _counts(target) == (50, 50)

@@ -100,8 +100,11 @@ class Outcome:
     detail: str | None = None
 
 
-@dlt.transformer(
-    name="checks", write_disposition="append", primary_key=["endpoint", "subject", "checked_at"], columns=CHECK_COLUMNS
+@dlt.transformer(  # merge, not append: a load a kill cut short is loaded again from the start (loaders/recovery.py)
+    name="checks",
+    write_disposition={"disposition": "merge", "strategy": "upsert"},
+    primary_key=["endpoint", "subject", "checked_at"],
+    columns=CHECK_COLUMNS,
 )
 def checks(outcome: Outcome) -> Row:
     """The `checks` row of one listing."""

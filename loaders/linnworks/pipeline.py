@@ -3,7 +3,7 @@
 Extract (parquet files, every resource at once) -> normalize -> load. A failure anywhere in extraction
 stops the run before anything is normalized or loaded, so no table is half-replaced and no cursor
 moves; the error names the endpoint that failed. A package that a kill interrupted while it loaded is
-loaded again from the start by the next run (resume.py), never resumed job by job.
+loaded again from the start by the next run (loaders/recovery.py), never resumed job by job.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from dlt.common.configuration.exceptions import ConfigFieldMissingException
 from loaders.linnworks import linnworks, select_resources, settings
 from loaders.linnworks.client import LinnworksClient, LinnworksError, client_from_config
 from loaders.linnworks.progress import Progress
-from loaders.linnworks.resume import restart_interrupted_loads
 from loaders.warehouse import Target
 
 Echo = Callable[[str], None]
@@ -119,8 +118,6 @@ def load_linnworks(
 
     try:
         pipeline.normalize()
-        for load_id in restart_interrupted_loads(pipeline):
-            echo(f"linnworks: package {load_id} was cut short while loading: loading it again from the start")
         info = pipeline.load()
         info.raise_on_failed_jobs()
     except Exception as error:

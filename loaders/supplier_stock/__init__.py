@@ -250,7 +250,12 @@ def store_listings(files: Sequence[InputFile], report: LoadReport) -> Iterator[p
         report.add(result)
 
 
-@dlt.resource(name="load_errors", primary_key=("file_name", "rejected_at"), write_disposition="append")
+# merge, not append: a load a kill cut short is loaded again from the start (loaders/recovery.py)
+@dlt.resource(
+    name="load_errors",
+    primary_key=("file_name", "kind", "reason", "rejected_at"),
+    write_disposition={"disposition": "merge", "strategy": "upsert"},
+)
 def load_errors(report: LoadReport, feed_date: dt.date | None = None) -> Iterator[dict[str, object]]:
     """One row per rejected file: what it was, why it was rejected, when."""
     rejected_at = _now()
