@@ -74,7 +74,7 @@
     `feed_date > retention_start(relation)` keeps them, relative to the newest date in `relation`.
 -#}
 {% macro retention_start(relation) -%}
-    {{ dbt.dateadd('day', -1 * var('supplier_stock_retention_days'), '(select max(feed_date) from ' ~ relation ~ ')') }}
+    cast({{ dbt.dateadd('day', -1 * var('supplier_stock_retention_days'), '(select max(feed_date) from ' ~ relation ~ ')') }} as date)
 {%- endmacro %}
 
 {#- A post-hook: delete the feed dates of this model that fell out of the retention window. -#}

@@ -287,3 +287,16 @@ def test_the_load_command_reads_the_base_url_from_dlt_config_and_refresh_relands
         assert raw_counts(Target.from_options("duckdb", warehouse)) == expected_counts(sandbox)
         bad = CliRunner().invoke(badapi, ["--every", "often"], obj={"duckdb": str(warehouse)}, env=env)
         assert bad.exit_code == 2 and "not an interval" in bad.output
+
+
+def test_the_load_command_with_build_rebuilds_the_marts_after_the_load(tmp_path: Path) -> None:
+    warehouse = tmp_path / "cli.duckdb"
+    with running_badapi_sandbox(seed=6, products_per_category=15, error_rate=0.0) as sandbox:
+        env = {"SOURCES__BADAPI__BASE_URL": sandbox.url}
+        result = CliRunner().invoke(badapi, ["--build"], obj={"duckdb": str(warehouse)}, env=env)
+        products = expected_counts(sandbox)["products"]
+
+    assert result.exit_code == 0, result.output
+    assert "passed" in result.output
+    target = Target.from_options("duckdb", warehouse)
+    assert query(target, "select count(*) from marts.product_availability") == [(products,)]

@@ -33,6 +33,12 @@ def _interval(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 )
 @click.option("--refresh", is_flag=True, help="Ask for every listing in full, ignoring the ETags of the last answers.")
 @click.option(
+    "--build",
+    "build_models",
+    is_flag=True,
+    help="After each load, rebuild the bad-API models (`dbt build -s source:badapi+`) so marts show the new data.",
+)
+@click.option(
     "--force-error-mode",
     "force_error_mode",
     multiple=True,
@@ -40,11 +46,14 @@ def _interval(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     help="Drill: ask MANUFACTURER's availability with `x-force-error-mode: all` (repeatable).",
 )
 @click.pass_context
-def badapi(ctx: click.Context, every: float | None, refresh: bool, force_error_mode: tuple[str, ...]) -> None:
+def badapi(
+    ctx: click.Context, every: float | None, refresh: bool, build_models: bool, force_error_mode: tuple[str, ...]
+) -> None:
     """Reaktor bad API -> raw_badapi: products of gloves, facemasks, beanies and their availability."""
     from loaders.badapi.options import BadApiOptions
     from loaders.badapi.pipeline import load_badapi
     from loaders.badapi.schedule import run_every
+    from loaders.dbt import run_dbt
 
     options = ctx.obj or {}
     try:
@@ -59,6 +68,14 @@ def badapi(ctx: click.Context, every: float | None, refresh: bool, force_error_m
                 result = load_badapi(
                     target, run_options, use_etags=not refresh, force_error_mode=force_error_mode, echo=click.echo
                 )
+                if result.ok and build_models:
+                    outcome = run_dbt(list(settings.MODELS_BUILD), target, quiet=True)
+                    verdict = "passed" if outcome.success else "FAILED"
+                    click.echo(f"badapi: dbt {' '.join(settings.MODELS_BUILD)} {verdict}")
+                    for failure in outcome.failures:
+                        click.echo(f"  {failure}", err=True)
+                    if not outcome.success:
+                        return False
         except WarehouseBusy as error:
             click.echo(f"error: {error}", err=True)
             return False

@@ -33,3 +33,6 @@ WORKERS = 4
 
 EVERY_DEFAULT = "5m"
 """The old app's refresh cadence, for `elt load badapi --every 5m`."""
+
+MODELS_BUILD = ("build", "-s", f"source:{SOURCE_NAME}+")
+"""The dbt command that rebuilds the bad-API models after a load (`elt load badapi --build`, `elt serve`)."""

@@ -26,7 +26,7 @@ from loaders.warehouse import Target
 from loaders.web.uploads import run_in_child
 
 REFRESH_SECONDS = 300
-BADAPI_BUILD = ["build", "-s", f"source:{badapi_settings.SOURCE_NAME}+"]
+BADAPI_BUILD = list(badapi_settings.MODELS_BUILD)
 
 
 def configured_base_url() -> str | None:
