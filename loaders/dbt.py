@@ -171,8 +171,19 @@ class BuildRecord:
     superseded_by: str | None = None
 
 
+UNIT_TESTS_ONLY = ("--exclude-resource-type", "unit_test")
+"""Leaving out unit tests (they test the SQL on fixtures, not the data) keeps a build complete: `elt run`'s."""
+
+
 def is_full_build(args: Sequence[str]) -> bool:
-    """`dbt build` of the whole project: the only command whose outcome decides the export guard."""
+    """`dbt build` of the whole project: the only command whose outcome decides the export guard.
+
+    A build that only leaves out unit tests (`--exclude-resource-type unit_test`) still counts."""
+    args = list(args)
+    for index in range(len(args) - 1):
+        if tuple(args[index : index + 2]) == UNIT_TESTS_ONLY:
+            args = args[:index] + args[index + 2 :]
+            break
     subcommand = next((a for a in args if not a.startswith("-")), "")
     flags = {a.split("=", 1)[0] for a in args if a.startswith("-")}
     return subcommand == "build" and not flags & (NARROWING_FLAGS | NOT_RUNNING_FLAGS)

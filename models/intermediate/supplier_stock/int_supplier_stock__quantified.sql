@@ -1,7 +1,8 @@
 {#-
     Each feed row's quantity by its supplier's rule (seed suppliers):
     numeric: the stock value floored, capped at quantity_cap (no cap when empty); below 1 or not a number -> 0;
-    flag: in_stock_quantity when the cell equals in_stock_value (any case), else 0;
+    flag: in_stock_quantity when the cell (trimmed) equals in_stock_value, in any case where in_stock_any_case
+    (APE YES, ROL In Stock), exactly otherwise (FIR, KYB Y); else 0;
     listed: every listed part -> in_stock_quantity.
     RTG's inverted list is read against store listings in int_supplier_stock__rtg_quantified.
     Incremental: a build redoes only the feed dates loaded since the last one; dates out of retention go.
@@ -49,7 +50,11 @@ final as (
                         else 0
                     end
                 when 'flag' then
-                    case when upper(trim(stock_value)) = in_stock_value then in_stock_quantity else 0 end
+                    case
+                        when trim(stock_value) = in_stock_value then in_stock_quantity
+                        when in_stock_any_case and upper(trim(stock_value)) = upper(in_stock_value) then in_stock_quantity
+                        else 0
+                    end
                 when 'listed' then in_stock_quantity
             end as {{ dbt.type_bigint() }}
         ) as quantity,
