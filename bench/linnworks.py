@@ -1,7 +1,8 @@
 """Linnworks full sync against the sandbox: elapsed vs the rate-limit bound, 429s, and a naive baseline.
 
-The bound is what the API's limits allow at best: for each method, its calls (from the sandbox's own call log)
-can start no faster than `limit` per window, so the last one starts at floor((calls - 1) / limit) windows at
+The bound is what the API's limits allow at best: for each method, the calls answered with data (from the
+sandbox's own call log; retries, 429s and pages asked for past the end do not count) can start no faster than
+`limit` per window, so the last one starts at floor((calls - 1) / limit) windows at
 the earliest; the bound is the largest of those over the methods. A full sync at the spec's limits (150 or 250
 a window) with a shortened window needs fewer calls per method than one window holds, so it would not be bound
 by the limits at all; the bench therefore divides every limit, in the sandbox and in the loader alike, so that
@@ -40,8 +41,9 @@ class Sync:
     total_seconds: float
     calls: list[CallRecord]
 
-    def accepted(self) -> Counter[str]:
-        return Counter(call.method for call in self.calls if call.status != 429)
+    def answered(self) -> Counter[str]:
+        """Calls per method that were answered with data (2xx): the least a sync must make."""
+        return Counter(call.method for call in self.calls if call.status is not None and 200 <= call.status < 300)
 
     @property
     def throttled_share(self) -> float:

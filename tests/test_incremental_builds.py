@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 
-from loaders.dbt import run_dbt
+from loaders.dbt import daily_build_args, run_dbt, untested_feed_dates_since
 from loaders.demo.sample_files import generate
 from loaders.supplier_stock.pipeline import load_products, load_stores, load_supplier_stock
 from loaders.warehouse import Target
@@ -39,7 +39,8 @@ def _fingerprints(target: Target) -> dict[str, tuple[int, str]]:
 
 
 def _build(target: Target, *args: str) -> None:
-    outcome = run_dbt(["build", "--exclude-resource-type", "unit_test", "--vars", str(RETENTION), *args], target, quiet=True)
+    command = ["build", "--exclude-resource-type", "unit_test", "--vars", str(RETENTION), *args]
+    outcome = run_dbt(command, target, quiet=True)
     assert outcome.success, outcome.failures
 
 
@@ -94,9 +95,10 @@ def test_a_daily_build_redoes_only_the_new_feed_dates(tmp_path: Path) -> None:
     assert load_stores(target, [str(p) for p in sample.store_workbooks]).ok
     assert load_supplier_stock(target, [str(sample.feed_dirs[first])], first).ok
     _build(target)
-    before = query(target, "select feed_date, min(loaded_at) from intermediate.int_supplier_stock__quantified group by 1")
+    quantified = "intermediate.int_supplier_stock__quantified"
+    before = query(target, f"select feed_date, min(loaded_at) from {quantified} group by 1")
     with target.connect() as con:  # mark the built rows, to see which ones the next build replaces
-        con.execute("update intermediate.int_supplier_stock__quantified set stock_value = 'kept' where feed_row_number = 2")
+        con.execute(f"update {quantified} set stock_value = 'kept' where feed_row_number = 2")
 
     assert load_supplier_stock(target, [str(sample.feed_dirs[second])], second).ok
     _build(target)
@@ -110,3 +112,25 @@ def test_a_daily_build_redoes_only_the_new_feed_dates(tmp_path: Path) -> None:
     assert before and query(
         target, "select count(distinct feed_date) from intermediate.int_supplier_stock__quantified"
     ) == [(2,)]
+
+
+def test_elt_runs_build_tests_the_feed_dates_loaded_since_the_last_passing_build(tmp_path: Path) -> None:
+    sample = generate(tmp_path / "files", last_day=DAY, days=2)
+    target = Target.from_options("duckdb", tmp_path / "warehouse.duckdb")
+    first, second = sorted(sample.feed_dirs)
+    assert load_products(target, str(sample.product_master)).ok
+    assert load_stores(target, [str(p) for p in sample.store_workbooks]).ok
+    assert load_supplier_stock(target, [str(sample.feed_dirs[first])], first).ok
+    assert daily_build_args(target) == ["build", "--exclude-resource-type", "unit_test"]  # no build yet: all
+    assert run_dbt(daily_build_args(target), target, quiet=True).success
+
+    assert load_supplier_stock(target, [str(sample.feed_dirs[second])], second).ok
+    assert untested_feed_dates_since(target) == second
+    args = daily_build_args(target)
+    assert args[-2:] == ["--vars", f'{{"test_feed_dates_since": "{second}"}}']
+    assert run_dbt(args, target, quiet=True).success
+
+    assert load_supplier_stock(target, [str(sample.feed_dirs[first])], first).ok  # a day reloaded: from it on
+    assert untested_feed_dates_since(target) == first
+    assert load_products(target, str(sample.product_master)).ok  # every date rebuilt: every date tested
+    assert untested_feed_dates_since(target) is None
