@@ -681,13 +681,3 @@ def open_workbook(source: str | os.PathLike[str] | IO[bytes] | _Opens) -> Workbo
         if close:
             file.close()
         raise
-
-
-def first_sheet(workbook: Workbook) -> Sheet:
-    """The first visible worksheet (hidden sheets and chart sheets are passed over)."""
-    return workbook.first_visible_sheet()
-
-
-def read_sheet(workbook: Workbook, name: str) -> Sheet:
-    """The worksheet called `name` (WorkbookError when there is none)."""
-    return workbook.sheet(name)
