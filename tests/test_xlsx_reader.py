@@ -84,7 +84,18 @@ def _outcome(read: Callable[[Path], object], path: Path) -> object:
         return ("unreadable", type(exc).__name__)
 
 
-def assert_same_as_calamine(path: Path) -> None:
+def our_columns(path: Path, columns: list[int]) -> dict[str, dict[int, list[object]]]:
+    """Every worksheet's rows as ours reads them decoding only `columns`: row number -> those values."""
+    with open_workbook(path) as workbook:
+        return {
+            sheet.name: {number: [values[c - 1] for c in columns] for number, values in sheet.rows(columns=columns)}
+            for sheet in workbook.worksheets()
+        }
+
+
+def assert_same_as_calamine(path: Path, columns: tuple[int, ...] = (1, 3, 4)) -> None:
+    """Every row of every worksheet the same, read whole and with only some columns decoded, and the same
+    extent of the cells; or both readers unable to read the file."""
     ours, theirs = _outcome(our_sheets, path), _outcome(calamine_sheets, path)
     if isinstance(theirs, tuple) or isinstance(ours, tuple):
         assert isinstance(ours, tuple) and isinstance(theirs, tuple), (path.name, ours, theirs)
@@ -94,6 +105,15 @@ def assert_same_as_calamine(path: Path) -> None:
         (our_rows, our_end), (their_rows, their_end) = ours[name], theirs[name]
         assert our_rows == their_rows, (path.name, name)
         assert our_end == their_end, (path.name, name)
+    picked = our_columns(path, list(columns))
+    for name, (their_rows, _) in theirs.items():
+        expected = {}
+        for number, texts, _ in their_rows:
+            selected = [texts[c - 1] if c <= len(texts) else None for c in columns]
+            if any(text is not None for text in selected):
+                expected[number] = selected
+        got = {n: texts for n, values in picked[name].items() if any(texts := [cell_text(v) for v in values])}
+        assert got == expected, (path.name, name, "columns", columns)
 
 
 # ---- files to compare -----------------------------------------------------------------------------------------
@@ -479,3 +499,37 @@ def test_memory_held_while_reading_does_not_grow_with_the_rows(tmp_path: Path) -
         peak(_inline_feed(tmp_path / "big.xlsx", 50_000)),
     )
     assert large < small + 256 * 1024, (small, large)
+
+
+def _indented(xml: str) -> str:
+    """The same XML with a line break and indentation between elements, as pretty-printers lay it out (an empty
+    element written as one tag, so that no white space goes inside it)."""
+    return xml.replace("<v></v>", "<v/>").replace("><", ">\n    <")
+
+
+def test_an_indented_sheet_reads_as_the_compact_one_and_as_calamine_read_it(tmp_path: Path) -> None:
+    compact = _xml_workbook(tmp_path / "compact.xlsx", SHEET, strings=STRINGS, styles=STYLES)
+    indented = _xml_workbook(tmp_path / "indented.xlsx", _indented(SHEET), strings=STRINGS, styles=STYLES)
+    assert_same_as_calamine(indented)
+    assert our_sheets(indented) == our_sheets(compact)
+
+
+def test_a_long_sheet_with_comments_and_character_references_here_and_there_reads_as_calamine_read_it(
+    tmp_path: Path,
+) -> None:
+    """Many parts of the stream: some with a comment, a CDATA section, a character reference or indentation
+    (read as they are), the others with their value tags taken out."""
+    rows = []
+    for i in range(1, 6_001):
+        extra = {1000: "<!-- a comment -->", 2000: "<![CDATA[]]>", 3000: "\n  ", 4000: ""}.get(i, "")
+        value = "&#10;" if i == 4000 else f"v{i} &amp; co"
+        rows.append(
+            f'<row r="{i}">{extra}<c r="A{i}"><v>{i}</v></c><c r="B{i}" t="str"><f>x</f><v>{value}</v></c>'
+            f'<c r="C{i}" s="1"><v>{45000 + i}</v></c><c r="D{i}" t="s"><v>{i % 2}</v></c>'
+            f'<c r="F{i}" t="inlineStr"><is><t>in{i}</t></is></c><c r="G{i}"/></row>'
+        )
+    path = _xml_workbook(tmp_path / "long.xlsx", "".join(rows), strings=STRINGS[:2], styles=STYLES)
+    assert_same_as_calamine(path, columns=(2, 4, 6))
+    with open_workbook(path) as workbook:
+        got = dict(workbook.first_visible_sheet().rows(columns=[2]))
+    assert got[4000] == [None, "\n"]  # a value that is a character reference to a line break stays one
