@@ -4,8 +4,14 @@ changes because of a rejected file."""
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,6 +23,7 @@ from msoffcrypto.format.ooxml import OOXMLFile
 
 from loaders.dbt import run_dbt
 from loaders.supplier_stock.pipeline import load_products, load_stores, load_supplier_stock
+from loaders.supplier_stock.settings import ROWS_PER_BATCH
 from loaders.warehouse import Target
 from tests.conftest import query, write_workbook, write_xlsx
 
@@ -68,7 +75,8 @@ def _bomb(folder: Path) -> Path:
     return write_xlsx(folder / "BET_bomb.xlsx", rows)
 
 
-def _million_rows(folder: Path) -> Path:
+def _last_excel_row(folder: Path) -> Path:
+    """A sheet as tall as Excel's: 30 rows of stock and a stray cell in row 1,048,576."""
     path = folder / "FPS_full_height.xlsx"
     workbook = xlsxwriter.Workbook(str(path))
     sheet = workbook.add_worksheet()
@@ -78,6 +86,27 @@ def _million_rows(folder: Path) -> Path:
     sheet.write(1_048_575, 6, "stray cell in the last row Excel has")
     workbook.close()
     return path
+
+
+EXCEL_ROWS = 1_048_576
+_full_height: list[Path] = []  # the 1,048,576-row feed, written once per test session
+
+
+def _million_rows(folder: Path) -> Path:
+    """An SMP feed that fills every row Excel has: a header and 1,048,575 part numbers (xlsxwriter's
+    constant_memory mode; written once per session, about 15 s, and copied where a test wants it)."""
+    if not _full_height:
+        scratch = Path(tempfile.mkdtemp(prefix="elt-full-height-"))
+        atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+        workbook = xlsxwriter.Workbook(str(scratch / "SMP_full_height.xlsx"), {"constant_memory": True})
+        sheet = workbook.add_worksheet()
+        sheet.write_string(0, 0, "PartNumber")
+        write = sheet.write_number
+        for row in range(1, EXCEL_ROWS):
+            write(row, 0, row)
+        workbook.close()
+        _full_height.append(scratch / "SMP_full_height.xlsx")
+    return Path(shutil.copy(_full_height[0], folder / _full_height[0].name))
 
 
 def _merged(folder: Path) -> Path:
@@ -199,7 +228,8 @@ CASES = [
     ),
     Case("formulas and error cells", _formulas, "loaded", 3),
     Case("dates in the stock column", _dates, "loaded", 9),
-    Case("1,048,576 rows", _million_rows, "loaded", 30),
+    Case("a cell in the last row Excel has", _last_excel_row, "loaded", 30),
+    Case("1,048,576 rows", _million_rows, "loaded", EXCEL_ROWS - 1),
     Case("merged cells", _merged, "loaded", 3),
     Case("a hidden first sheet", _hidden_first_sheet, "loaded", 2),
     Case(
@@ -290,3 +320,105 @@ def test_rejected_files_never_change_the_ebay_mart(tmp_path: Path) -> None:
         == before
         == [(9001, "AMS", "L-B1", "BET", "t", 6, None, 6, BASE_DAY, None)]
     )
+
+
+def _case(name: str) -> Case:
+    return next(case for case in CASES if case.name == name)
+
+
+def _written_as(case_name: str, folder: Path, file_name: str) -> Path:
+    """A corpus case written under another name (another supplier code), so that several share one folder."""
+    scratch = folder / f".scratch-{file_name}"
+    scratch.mkdir()
+    written = _case(case_name).write(scratch)
+    target = folder / file_name
+    shutil.move(written, target)
+    shutil.rmtree(scratch)
+    return target
+
+
+def _broken_after_the_first_batch(path: Path) -> Path:
+    """A COM feed whose sheet XML breaks off after more rows than the layout checks judge (and than one batch):
+    the reader finds it unreadable after rows of it went to dlt."""
+    rows = "".join(
+        f'<row r="{i}"><c r="A{i}" t="inlineStr"><is><t>C{i}</t></is></c><c r="C{i}"><v>{i % 9}</v></c></row>'
+        for i in range(2, ROWS_PER_BATCH + 5_000)
+    )
+    header = '<row r="1"><c r="A1" t="inlineStr"><is><t>Part No.</t></is></c><c r="B1" t="inlineStr"><is><t>Stock</t>'
+    header += '</is></c><c r="C1" t="inlineStr"><is><t>Qty</t></is></c></row>'
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rels = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{main}" xmlns:r="{rels}"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets>'
+            "</workbook>",
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rels}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
+        )
+        archive.writestr(
+            "xl/worksheets/sheet1.xml",
+            f'<worksheet xmlns="{main}"><sheetData>{header}{rows}<row r="99999"><c r="A99999"><v>1</v></c>',
+        )
+    return path
+
+
+def test_a_day_of_feeds_reports_every_rejection_on_the_console_and_in_load_errors_and_exits_1(
+    tmp_path: Path,
+) -> None:
+    """`elt load supplier-stock` on a folder of good, broken and duplicate feeds: the good ones land, each rejected
+    file is named with its reason on the console and in raw_supplier_stock.load_errors, of two files for one
+    supplier and date the last one wins and the other is reported superseded, and the command exits 1."""
+    day = tmp_path / "day"
+    day.mkdir()
+    rejected = {
+        "XYZ_stock.xlsx": "unknown supplier code 'XYZ'",
+        _written_as("a CSV renamed .xlsx", day, "BET_csv.xlsx").name: "not a readable xlsx workbook",
+        _written_as("zero bytes", day, "KLA_zero.xlsx").name: "the file is empty (0 bytes)",
+        _written_as("an encrypted workbook", day, "JUR_locked.xlsx").name: "encrypted (password protected)",
+        _written_as("an empty workbook", day, "FEB_empty.xlsx").name: "the sheet is empty",
+        _written_as("columns moved", day, "ELR_moved.xlsx").name: "have the columns moved?",
+        _written_as("FAI without its four title rows", day, "FAI_stock.xlsx").name: "is the header row missing?",
+        _written_as("the stock column empty", day, "FIR_blank.xlsx").name: "stock column 2 is empty",
+        _broken_after_the_first_batch(day / "COM_broken.xlsx").name: "none of the file is loaded",
+    }
+    write_xlsx(day / "XYZ_stock.xlsx", [["Part", "Qty"], ["X1", 1]])
+    loaded = {
+        _written_as("spaces in the name", day, "APE SF 23 11.xlsx").name: 1,
+        _written_as("formulas and error cells", day, "BGA_formulas.xlsx").name: 3,
+        _written_as("dates in the stock column", day, "MOT_dates.xlsx").name: 9,
+        write_xlsx(day / "ROL_b_later.xlsx", [["ROLLCO", "Type", "Comment"], ["R1", "x", "In Stock"]]).name: 1,
+    }
+    write_xlsx(day / "ROL_a_earlier.xlsx", [["ROLLCO", "Type", "Comment"], ["R1", "x", "no"], ["R2", "x", "no"]])
+    duckdb_path = tmp_path / "warehouse.duckdb"
+    command = [sys.executable, "-m", "loaders.cli", "--duckdb", str(duckdb_path), "load", "supplier-stock", str(day)]
+    run = subprocess.run(
+        [*command, "--date", BASE_DAY.isoformat()],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ELT_MAX_SHEET_MB": "512"},
+        timeout=600,
+    )
+
+    assert run.returncode == 1, run.stderr
+    console = run.stdout + run.stderr  # rejections go to stderr
+    lines = console.splitlines()
+    for name, reason in rejected.items():
+        assert any(name in line and "rejected" in line and reason in line for line in lines), (name, console)
+    assert any("superseded" in line and "ROL_a_earlier.xlsx" in line and "ROL_b_later.xlsx" in line for line in lines)
+    for name, rows in loaded.items():
+        assert any(name in line and "loaded" in line and f"{rows} rows" in line for line in lines), (name, console)
+
+    target = Target.from_options("duckdb", duckdb_path)
+    errors = query(target, "select file_name, reason, feed_date from raw_supplier_stock.load_errors order by 1")
+    assert [e[0] for e in errors] == sorted(rejected)
+    for file_name, reason, feed_date in errors:
+        assert rejected[file_name] in reason and feed_date == BASE_DAY
+    landed = query(target, "select file_name, count(*) from raw_supplier_stock.stock_feed_rows group by 1 order by 1")
+    assert landed == sorted(loaded.items())
+    assert query(
+        target, "select part_number, stock_value from raw_supplier_stock.stock_feed_rows where supplier = 'ROL'"
+    ) == [("R1", "In Stock")]

@@ -4,6 +4,7 @@ bad files by name without losing what is already in the warehouse."""
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from pathlib import Path
 
 import fsspec
@@ -11,6 +12,7 @@ import fsspec
 from loaders.supplier_stock.pipeline import load_products, load_stores, load_supplier_stock
 from loaders.warehouse import Target
 from tests.conftest import DAY, query, write_workbook, write_xlsx
+from tests.test_bad_feeds import _broken_after_the_first_batch
 
 FEED_ROWS = "select supplier, part_number, stock_value, row_number from raw_supplier_stock.stock_feed_rows"
 
@@ -188,3 +190,63 @@ def test_store_listings_are_upserted_per_store_and_item(tmp_path: Path, target: 
         ("CPO", "111", "t1 new"),
         ("CPO", "222", "t2"),
     ]
+
+
+def test_a_feed_found_unreadable_after_its_first_batch_is_rejected_whole_and_the_earlier_load_kept(
+    tmp_path: Path, target: Target
+) -> None:
+    write_xlsx(tmp_path / "v1/COM_stock.xlsx", [["Part No.", "Stock", None], ["C1", "", 4]])
+    assert load_supplier_stock(target, [str(tmp_path / "v1")], DAY).ok
+    (tmp_path / "v2").mkdir()
+    broken = _broken_after_the_first_batch(tmp_path / "v2/COM_stock.xlsx")
+    good = write_xlsx(tmp_path / "v2/APE_SF.xlsx", [["Part", "Stock"], ["A1", "YES"]])
+    report = load_supplier_stock(target, [str(broken), str(good)], DAY)
+
+    assert [(r.file_name, r.status) for r in report.results] == [
+        ("APE_SF.xlsx", "loaded"),
+        ("COM_stock.xlsx", "rejected"),
+    ]
+    assert "not well-formed" in report.rejected[0].reason and "none of the file is loaded" in report.rejected[0].reason
+    assert query(target, f"{FEED_ROWS} order by supplier") == [("APE", "A1", "YES", 2), ("COM", "C1", "4", 2)]
+    assert query(target, "select file_name, kind from raw_supplier_stock.load_errors") == [
+        ("COM_stock.xlsx", "supplier-stock")
+    ]
+
+
+def _master_with_a_broken_fps_sheet(path: Path) -> Path:
+    """A product master whose Direct sheet is fine and whose FPS sheet's XML breaks off."""
+    header = "".join(
+        f'<c r="{col}1" t="inlineStr"><is><t>{name}</t></is></c>'
+        for col, name in zip("ABCD", ["Custom Label", "Part Number", "Supplier", "Quantity"], strict=True)
+    )
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rels = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    sheet = f'<worksheet xmlns="{main}"><sheetData><row r="1">{header}</row>'
+    row = '<row r="2"><c r="A2" t="inlineStr"><is><t>L9</t></is></c><c r="B2" t="inlineStr"><is><t>P9</t></is></c>'
+    row += '<c r="C2" t="inlineStr"><is><t>APE</t></is></c><c r="D2"><v>0</v></c></row>'
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{main}" xmlns:r="{rels}"><sheets><sheet name="Direct" sheetId="1" r:id="rId1"/>'
+            '<sheet name="FPS" sheetId="2" r:id="rId2"/></sheets></workbook>',
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rels}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{rels}/worksheet" Target="worksheets/sheet2.xml"/></Relationships>',
+        )
+        archive.writestr("xl/worksheets/sheet1.xml", f"{sheet}{row}</sheetData></worksheet>")
+        archive.writestr("xl/worksheets/sheet2.xml", f"{sheet}{row}<row r=")
+    return path
+
+
+def test_a_product_master_found_unreadable_while_read_replaces_nothing(tmp_path: Path, target: Target) -> None:
+    header = ["Custom Label", "Part Number", "Supplier", "Quantity"]
+    good = write_workbook(tmp_path / "good.xlsx", {"Direct": [header, ["L1", "P1", "APE", 0]], "FPS": [header]})
+    load_products(target, str(good))
+    report = load_products(target, str(_master_with_a_broken_fps_sheet(tmp_path / "broken.xlsx")))
+
+    assert not report.ok and "sheet 'FPS' is not well-formed" in report.rejected[0].reason
+    assert query(target, "select custom_label from raw_supplier_stock.products") == [("L1",)]
+    assert query(target, "select file_name from raw_supplier_stock.load_errors") == [("broken.xlsx",)]

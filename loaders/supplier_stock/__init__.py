@@ -66,15 +66,27 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _batches(rows: Iterable[dict[str, object]], schema: pa.Schema) -> Iterator[pa.Table]:
-    batch: list[dict[str, object]] = []
+def _batches(rows: Iterable[tuple[object, ...]], schema: pa.Schema, **constants: object) -> Iterator[pa.Table]:
+    """Arrow tables of up to ROWS_PER_BATCH rows. `rows` are tuples of the columns of `schema` that are not in
+    `constants` (in schema order); the constants fill the others. Columns are built whole, not row by row."""
+    varying = [field for field in schema if field.name not in constants]
+    fixed = {name: pa.array([value] * ROWS_PER_BATCH, schema.field(name).type) for name, value in constants.items()}
+
+    def table(batch: list[tuple[object, ...]]) -> pa.Table:
+        columns = {field.name: pa.array([row[i] for row in batch], field.type) for i, field in enumerate(varying)}
+        size = len(batch)
+        return pa.Table.from_arrays(
+            [columns[f.name] if f.name in columns else fixed[f.name].slice(0, size) for f in schema], schema=schema
+        )
+
+    batch: list[tuple[object, ...]] = []
     for row in rows:
         batch.append(row)
         if len(batch) == ROWS_PER_BATCH:
-            yield pa.Table.from_pylist(batch, schema=schema)
+            yield table(batch)
             batch = []
     if batch:
-        yield pa.Table.from_pylist(batch, schema=schema)
+        yield table(batch)
 
 
 def reject(report: LoadReport, result: FileResult, reason: str) -> None:
@@ -106,61 +118,58 @@ def _whole_file(batches: Iterator[pa.Table], file: InputFile, result: FileResult
 
 def _feed_batches(feed: Feed, result: FileResult) -> Iterator[pa.Table]:
     """Open the feed, check its layout on its first rows, then stream its rows in batches."""
+    layout = feed.layout
     with open_workbook(feed.file) as workbook:
-        rows = checked_feed_rows(workbook.first_visible_sheet(), feed.layout)
-        yield from _batches(_feed_rows(feed, rows, result), FEED_ROWS_SCHEMA)
+        rows = checked_feed_rows(workbook.first_visible_sheet(), layout)
+        yield from _batches(
+            _feed_rows(layout, rows, result),
+            FEED_ROWS_SCHEMA,
+            supplier=layout.supplier,
+            feed_date=feed.feed_date,
+            file_name=feed.file.name,
+            loaded_at=_now(),
+        )
 
 
-def _feed_rows(feed: Feed, rows: Iterable[Row], result: FileResult) -> Iterator[dict[str, object]]:
-    layout, loaded_at = feed.layout, _now()
+def _feed_rows(layout: FeedLayout, rows: Iterable[Row], result: FileResult) -> Iterator[tuple[object, ...]]:
+    """(row number, part number, stock value) as text for every row with either."""
     part_column, stock_column = layout.part_number_column, layout.stock_column or 0
     previous = layout.header_row
     for row_number, cells in rows:
         result.skipped_rows += row_number - previous - 1  # blank rows in between: skipped too
         previous = row_number
-        part_number = cell_text(cells[part_column - 1]) if part_column <= len(cells) else None
-        stock_value = cell_text(cells[stock_column - 1]) if 0 < stock_column <= len(cells) else None
+        part_number = cells[part_column - 1] if part_column <= len(cells) else None
+        if part_number.__class__ is not str or not part_number:  # text is the common case: no call for it
+            part_number = cell_text(part_number)
+        stock_value = cells[stock_column - 1] if 0 < stock_column <= len(cells) else None
+        if stock_value.__class__ is not str or not stock_value:
+            stock_value = cell_text(stock_value)
         if part_number is None and stock_value is None:
             result.skipped_rows += 1
             continue
         result.rows += 1
-        yield {
-            "supplier": layout.supplier,
-            "feed_date": feed.feed_date,
-            "file_name": feed.file.name,
-            "row_number": row_number,
-            "part_number": part_number,
-            "stock_value": stock_value,
-            "loaded_at": loaded_at,
-        }
+        yield row_number, part_number, stock_value
 
 
 def _store_batches(store: str, file: InputFile, result: FileResult) -> Iterator[pa.Table]:
     with open_workbook(file) as workbook:
-        yield from _batches(_store_rows(store, file, workbook.worksheets(), result), STORE_SCHEMA)
+        rows = _store_rows(workbook.worksheets(), result)
+        yield from _batches(rows, STORE_SCHEMA, ebay_store=store, file_name=file.name, loaded_at=_now())
 
 
-def _store_rows(
-    store: str, file: InputFile, sheets: Sequence[Sheet], result: FileResult
-) -> Iterator[dict[str, object]]:
-    loaded_at, seen = _now(), set()
+def _store_rows(sheets: Sequence[Sheet], result: FileResult) -> Iterator[tuple[object, ...]]:
+    """(sheet name, row number, the 12 store columns as text) per listing, the first of each item id."""
+    seen = set()
     for sheet in sheets:
         for row_number, cells in sheet.rows(first_row=2, columns=len(STORE_COLUMNS)):
-            values = {name: cell_text(cells[i]) for i, name in enumerate(STORE_COLUMNS)}
-            item_id = values["item_id"]
+            values = [cell_text(value) for value in cells]
+            item_id = values[0]
             if item_id is None or item_id in seen:
-                result.skipped_rows += any(values.values())
+                result.skipped_rows += any(values)
                 continue
             seen.add(item_id)
             result.rows += 1
-            yield {
-                "ebay_store": store,
-                "file_name": file.name,
-                "sheet_name": sheet.name,
-                "row_number": row_number,
-                **values,
-                "loaded_at": loaded_at,
-            }
+            yield sheet.name, row_number, *values
 
 
 @dlt.resource(
@@ -206,26 +215,20 @@ def products(file: InputFile, report: LoadReport) -> Iterator[pa.Table]:
     found unreadable while it is streamed raises FileUnreadable, which drops the extract: nothing is replaced.
     """
     result = report.add(FileResult(file.name, "products"))
-    loaded_at = _now()
 
-    def rows(sheets: Sequence[Sheet]) -> Iterator[dict]:
+    def rows(sheets: Sequence[Sheet]) -> Iterator[tuple[object, ...]]:
         for sheet in sheets:
             for row_number, cells in sheet.rows(first_row=2, columns=len(PRODUCT_COLUMNS)):
-                values = {name: cell_text(cells[i]) for i, name in enumerate(PRODUCT_COLUMNS)}
-                if not any(values.values()):
+                values = [cell_text(value) for value in cells]
+                if not any(values):
                     continue
                 result.rows += 1
-                yield {
-                    "file_name": file.name,
-                    "sheet_name": sheet.name,
-                    "row_number": row_number,
-                    **values,
-                    "loaded_at": loaded_at,
-                }
+                yield sheet.name, row_number, *values
 
     try:
         with open_workbook(file) as workbook:
-            yield from _batches(rows([workbook.sheet(name) for name in PRODUCT_SHEETS]), PRODUCT_SCHEMA)
+            sheets = [workbook.sheet(name) for name in PRODUCT_SHEETS]
+            yield from _batches(rows(sheets), PRODUCT_SCHEMA, file_name=file.name, loaded_at=_now())
     except WorkbookError as exc:
         raise FileUnreadable(file, result.kind, result.code, str(exc)) from None
 
