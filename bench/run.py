@@ -10,7 +10,6 @@ import argparse
 import datetime as dt
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
@@ -50,37 +49,9 @@ def _machine() -> str:
 
 
 def bench_feeds(quick: bool, runs: int, folder: Path) -> list[Figure]:
-    from bench.feeds import read_with_calamine, read_with_openpyxl, write_fps_feed
-    from bench.measure import timed
+    from bench.feeds import figures
 
-    big = 50_000 if quick else 236_000
-    small = 10_000 if quick else 50_000
-    big_feed = write_fps_feed(folder / f"FPS_{big}.xlsx", big)
-    small_feed = write_fps_feed(folder / f"FPS_{small}.xlsx", small)
-    read_with_calamine(small_feed)  # warm up: imports and first-use costs are not parsing
-    ours, theirs, ratios = [], [], []
-    for _ in range(runs):
-        t_ours = timed(lambda: read_with_calamine(big_feed))
-        t_theirs = timed(lambda: read_with_openpyxl(big_feed))
-        ours.append(big / t_ours)
-        theirs.append(big / t_theirs)
-        ratios.append(t_theirs / t_ours)
-
-    def growth_mb(feed: Path) -> float:
-        out = subprocess.run([sys.executable, "-m", "bench.feeds", str(feed)], capture_output=True, text=True)
-        return float(out.stdout.strip())
-
-    rss = {
-        rows: Stat(tuple(growth_mb(feed) for _ in range(runs))) for rows, feed in ((small, small_feed), (big, big_feed))
-    }
-    name = f"feed parsing ({big:,}-row FPS feed)"
-    return [
-        Figure(name, "our reader (calamine)", Stat(tuple(ours)), "rows/s", digits=0),
-        Figure(name, "openpyxl normal load", Stat(tuple(theirs)), "rows/s", digits=0),
-        Figure(name, "speed-up ours ÷ openpyxl", Stat(tuple(ratios)), "×", "≥ 5×"),
-        Figure(name, f"peak memory of the read, {small:,} rows", rss[small], "MB", digits=0),
-        Figure(name, f"peak memory of the read, {big:,} rows", rss[big], "MB", "no growth with rows", digits=0),
-    ]
+    return figures(quick, runs, folder)
 
 
 def bench_raw_load(quick: bool, runs: int, folder: Path) -> list[Figure]:
