@@ -3,6 +3,7 @@
 #   elt-linnworks     daily at 05:30  (orders and the other Linnworks resources)
 #   elt-daily         daily at 06:00  (supplier feeds and store files, then dbt build of every layer)
 #   elt-stock-levels  every 15 minutes (Linnworks stock levels only)
+#   elt-badapi        every 5 minutes (the bad API's products and availability, then its models), unless BADAPI_BASE_URL is empty
 #   export GOOGLE_CLOUD_PROJECT=my-project; bash deploy/schedule.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,3 +27,6 @@ schedule() {  # JOB CRON
 schedule elt-linnworks "30 5 * * *"
 schedule elt-daily "0 6 * * *"
 schedule elt-stock-levels "*/15 * * * *"
+if [[ -n "$BADAPI_BASE_URL" ]]; then
+    schedule elt-badapi "*/5 * * * *"
+fi

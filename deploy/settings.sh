@@ -13,7 +13,13 @@ export TIME_ZONE="${TIME_ZONE:-Europe/London}"
 export FEEDS_URL="${FEEDS_URL:-gs://${PROJECT_ID}-elt-files/feeds/{date}/}"
 export PRODUCTS_URL="${PRODUCTS_URL:-gs://${PROJECT_ID}-elt-files/Stock Feed Master.xlsx}"
 export STORES_URL="${STORES_URL:-gs://${PROJECT_ID}-elt-files/stores/}"
-# Datasets the job writes: dlt's raw datasets (+ the `_staging` datasets dlt merges through) and dbt's layers.
-export DATASETS="raw_supplier_stock raw_supplier_stock_staging raw_linnworks raw_linnworks_staging staging intermediate marts"
+# The two other APIs. What Drops Now is loaded by `elt run` (elt-daily) when SOURCES__WDN__BASE_URL is set; the
+# bad API by its own job every 5 minutes (elt-badapi: `elt load badapi --build`, the load then its models).
+# Export either as empty (`export WDN_BASE_URL=`) to leave that source out: no env var, no job, no schedule.
+export WDN_BASE_URL="${WDN_BASE_URL-https://www.whatdropsnow.com/api/v1}"
+export BADAPI_BASE_URL="${BADAPI_BASE_URL-https://bad-api-assignment.reaktor.com}"
+# Datasets the jobs write: dlt's raw datasets (+ the `_staging` datasets dlt merges through), the run history
+# (raw_elt, append only) and dbt's layers.
+export DATASETS="raw_supplier_stock raw_supplier_stock_staging raw_linnworks raw_linnworks_staging raw_wdn raw_wdn_staging raw_badapi raw_badapi_staging raw_elt staging intermediate marts"
 # Secret Manager secret name = env var the job sees.
 export LINNWORKS_SECRETS="SOURCES__LINNWORKS__APPLICATION_ID SOURCES__LINNWORKS__APPLICATION_SECRET SOURCES__LINNWORKS__TOKEN"

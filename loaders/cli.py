@@ -98,28 +98,31 @@ def load_supplier_stock_cmd(ctx: click.Context, paths: tuple[str, ...], feed_dat
 
 @load.command("products")
 @click.argument("path")
+@click.option("--force", is_flag=True, help="Load the file even when it is the one loaded last (same size and time).")
 @target_options
 @click.pass_context
-def load_products_cmd(ctx: click.Context, path: str) -> None:
-    """The product master workbook (sheets Direct and FPS); replaces the previous one."""
+def load_products_cmd(ctx: click.Context, path: str, force: bool) -> None:
+    """The product master workbook (sheets Direct and FPS); replaces the previous one unless it is unchanged."""
     from loaders.supplier_stock.pipeline import load_products
 
     with _locked(ctx) as target:
-        report = load_products(target, path)
+        report = load_products(target, path, force)
     _print_report("products", report)
     _exit_for(report.ok)
 
 
 @load.command("stores")
 @click.argument("paths", nargs=-1, required=True)
+@click.option("--force", is_flag=True, help="Load the files even when it is what was loaded (same size and time).")
 @target_options
 @click.pass_context
-def load_stores_cmd(ctx: click.Context, paths: tuple[str, ...]) -> None:
-    """eBay store SpeedSheet workbooks (`<STORE> Database SpeedSheet.xlsx`) or folders of them."""
+def load_stores_cmd(ctx: click.Context, paths: tuple[str, ...], force: bool) -> None:
+    """eBay store SpeedSheet workbooks (`<STORE> Database SpeedSheet.xlsx`) or folders of them; unchanged ones are
+    left out."""
     from loaders.supplier_stock.pipeline import load_stores
 
     with _locked(ctx) as target:
-        report = load_stores(target, paths)
+        report = load_stores(target, paths, force)
     _print_report("store listings", report)
     _exit_for(report.ok)
 

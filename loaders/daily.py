@@ -22,7 +22,7 @@ from typing import Any
 
 import dlt
 
-from loaders.dbt import DbtOutcome, dbt_target_path, run_dbt
+from loaders.dbt import DbtOutcome, daily_build_args, dbt_target_path, run_dbt
 from loaders.report import LoadReport
 from loaders.reporting import RunLog, send_alert
 from loaders.runs import record_run
@@ -196,7 +196,7 @@ def run_daily(target: Target, feed_date: dt.date, log: RunLog) -> DailyRun:
         log.write(f"not configured (skipped): {', '.join(run.not_configured)}", "WARNING")
     severity = {"info": "INFO", "warn": "WARNING", "error": "ERROR"}
     on_event = (lambda level, message: log.write(message, severity[level], source="dbt")) if log.json_lines else None
-    run.dbt = run_dbt(["build"], target, on_event=on_event)
+    run.dbt = run_dbt(daily_build_args(target), target, on_event=on_event)
     run.mart_rows = _mart_rows(target)
     run.seconds = time.monotonic() - started
     summary = run.summary()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 LOADED = "loaded"
 REJECTED = "rejected"
 SUPERSEDED = "superseded"
+UNCHANGED = "unchanged"  # the same file as last loaded: not loaded again
 
 
 @dataclass

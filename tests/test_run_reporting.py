@@ -50,7 +50,7 @@ def test_a_failing_run_logs_json_ends_with_a_summary_exits_1_and_alerts(
     tmp_path: Path, webhook: tuple[str, list[dict]]
 ) -> None:
     url, received = webhook
-    sample = generate(tmp_path / "files", last_day=DAY, days=1)
+    sample = generate(tmp_path / "files", last_day=DAY, days=2)
     feeds = sample.feed_dirs[DAY]
     (feeds / "XYZ_unknown.xlsx").write_bytes(b"not even a workbook")
     env = {
@@ -89,7 +89,7 @@ def test_a_clean_run_ends_with_an_info_summary_and_sends_no_alert(
     tmp_path: Path, webhook: tuple[str, list[dict]]
 ) -> None:
     url, received = webhook
-    sample = generate(tmp_path / "files", last_day=DAY, days=1)
+    sample = generate(tmp_path / "files", last_day=DAY, days=2)
     env = {
         **{name: value for name, value in os.environ.items() if not name.startswith("SOURCES__")},
         "LOG_FORMAT": "json",
@@ -99,16 +99,26 @@ def test_a_clean_run_ends_with_an_info_summary_and_sends_no_alert(
         "SOURCES__SUPPLIER_STOCK__STORES_URL": str(sample.root),
         "SOURCES__SUPPLIER_STOCK__FEEDS_URL": str(sample.root / "feeds" / "{date}"),
     }
-    run = subprocess.run(
-        [sys.executable, "-m", "loaders.cli", "run", "--date", DAY.isoformat()], env=env, capture_output=True, text=True
-    )
+    dbt_results = tmp_path / "w.duckdb.state" / "dbt" / "run_results.json"
+    builds = []
+    for day in sorted(sample.feed_dirs):  # yesterday's run, then today's
+        run = subprocess.run(
+            [sys.executable, "-m", "loaders.cli", "run", "--date", day.isoformat()],
+            env=env, capture_output=True, text=True,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+        builds.append(json.loads(dbt_results.read_text()))
 
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     summary = json.loads(run.stdout.splitlines()[-1])
     assert (summary["severity"], summary["summary"]["ok"]) == ("INFO", True)
     assert received == []
     not_configured = summary["summary"]["not_configured"]
     assert {"SOURCES__WDN__BASE_URL", "SOURCES__BADAPI__BASE_URL"} <= set(not_configured)
+    # The daily build leaves unit tests to CI; the first run tests every feed date, the next only its new one.
+    assert [build["args"].get("vars", {}) for build in builds] == [{}, {"test_feed_dates_since": DAY.isoformat()}]
+    for build in builds:
+        ran = {result["unique_id"].split(".")[0] for result in build["results"]}
+        assert "unit_test" not in ran and {"model", "test", "seed"} <= ran
 
 
 def _closed_port() -> int:

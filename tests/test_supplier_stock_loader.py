@@ -192,6 +192,38 @@ def test_store_listings_are_upserted_per_store_and_item(tmp_path: Path, target: 
     ]
 
 
+def test_an_unchanged_product_master_or_store_workbook_is_not_loaded_again(tmp_path: Path, target: Target) -> None:
+    header = ["Custom Label", "Part Number", "Supplier", "Quantity"]
+    master = write_workbook(
+        tmp_path / "Stock Feed Master.xlsx", {"Direct": [header, ["L1", "P1", "APE", 0]], "FPS": [header]}
+    )
+    store_header = ["Item ID", "Brand", "Custom Label", "Qty", "Title", "Price", "Prefix", "UK/RTG"]
+    ams = {"A": [store_header, [111, "b", "L1", 1, "t1", 9.5, "AMS-X-FPS", ""]]}
+    store = write_workbook(tmp_path / "stores/AMS Database SpeedSheet.xlsx", ams)
+    write_workbook(tmp_path / "stores/CPO Database SpeedSheet.xlsx", ams)
+    stamps = "select (select max(loaded_at) from raw_supplier_stock.products), (select list(loaded_at order by ebay_store) from raw_supplier_stock.store_listings)"
+    assert load_products(target, str(master)).rows == 1
+    assert load_stores(target, [str(store.parent)]).rows == 2
+    loaded = query(target, stamps)
+
+    products_again, stores_again = load_products(target, str(master)), load_stores(target, [str(store.parent)])
+
+    assert products_again.ok and stores_again.ok  # not an error: nothing to do
+    assert [(r.status, r.rows) for r in products_again.results + stores_again.results] == [("unchanged", 0)] * 3
+    assert "unchanged since it was loaded" in products_again.lines()[0]
+    assert query(target, stamps) == loaded  # nothing was replaced, so no model rebuilds every feed date
+    assert load_products(target, str(master), force=True).rows == 1  # --force loads it all the same
+    ams["A"].append([222, "b", "L2", 1, "t2", 1, "X", ""])
+    write_workbook(store, ams)  # the seller saves the AMS workbook again: it loads, CPO's does not
+    assert [(r.code, r.status) for r in load_stores(target, [str(store.parent)]).results] == [
+        ("CPO", "unchanged"),
+        ("AMS", "loaded"),
+    ]
+    assert query(target, "select ebay_store, item_id from raw_supplier_stock.store_listings order by 1, 2") == [
+        ("AMS", "111"), ("AMS", "222"), ("CPO", "111"),
+    ]  # fmt: skip
+
+
 def test_a_feed_found_unreadable_after_its_first_batch_is_rejected_whole_and_the_earlier_load_kept(
     tmp_path: Path, target: Target
 ) -> None:

@@ -31,16 +31,18 @@ FEED_ROWS_SCHEMA = pa.schema(
         ("loaded_at", pa.timestamp("us", tz="UTC")),
     ]
 )
+# The product master and store workbooks are reloaded only when they change (pipeline.py): their rows keep the
+# fingerprint of the file they came from.
 PRODUCT_SCHEMA = pa.schema(
     [("file_name", pa.string()), ("sheet_name", pa.string()), ("row_number", pa.int64())]
     + [(name, pa.string()) for name in PRODUCT_COLUMNS]
-    + [("loaded_at", pa.timestamp("us", tz="UTC"))]
+    + [("loaded_at", pa.timestamp("us", tz="UTC")), ("file_fingerprint", pa.string())]
 )
 STORE_SCHEMA = pa.schema(
     [("ebay_store", pa.string()), ("file_name", pa.string()), ("sheet_name", pa.string())]
     + [("row_number", pa.int64())]
     + [(name, pa.string()) for name in STORE_COLUMNS]
-    + [("loaded_at", pa.timestamp("us", tz="UTC"))]
+    + [("loaded_at", pa.timestamp("us", tz="UTC")), ("file_fingerprint", pa.string())]
 )
 
 
@@ -154,7 +156,14 @@ def _feed_rows(layout: FeedLayout, rows: Iterable[Row], result: FileResult) -> I
 def _store_batches(store: str, file: InputFile, result: FileResult) -> Iterator[pa.Table]:
     with open_workbook(file) as workbook:
         rows = _store_rows(workbook.worksheets(), result)
-        yield from _batches(rows, STORE_SCHEMA, ebay_store=store, file_name=file.name, loaded_at=_now())
+        yield from _batches(
+            rows,
+            STORE_SCHEMA,
+            ebay_store=store,
+            file_name=file.name,
+            loaded_at=_now(),
+            file_fingerprint=file.fingerprint,
+        )
 
 
 def _store_rows(sheets: Sequence[Sheet], result: FileResult) -> Iterator[tuple[object, ...]]:
@@ -228,7 +237,8 @@ def products(file: InputFile, report: LoadReport) -> Iterator[pa.Table]:
     try:
         with open_workbook(file) as workbook:
             sheets = [workbook.sheet(name) for name in PRODUCT_SHEETS]
-            yield from _batches(rows(sheets), PRODUCT_SCHEMA, file_name=file.name, loaded_at=_now())
+            constants = {"file_name": file.name, "loaded_at": _now(), "file_fingerprint": file.fingerprint}
+            yield from _batches(rows(sheets), PRODUCT_SCHEMA, **constants)
     except WorkbookError as exc:
         raise FileUnreadable(file, result.kind, result.code, str(exc)) from None
 

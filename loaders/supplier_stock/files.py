@@ -19,6 +19,7 @@ class InputFile:
     name: str
     url: str
     opener: Callable[[], IO[bytes]]
+    fingerprint: str = ""  # size and modification time as listed: a file saved again gets a new one
 
     def open(self) -> IO[bytes]:
         return self.opener()
@@ -64,7 +65,8 @@ def find_files(paths: Iterable[str], suffixes: tuple[str, ...], folder_names_con
         elif not listed:
             raise FileNotFoundError(f"{path}: no such file")
         for item in sorted(listed, key=lambda i: i["relative_path"]):
-            found.append(InputFile(name=item["file_name"], url=item["file_url"], opener=_opener(item)))
+            fingerprint = f"{item['size_in_bytes']} bytes, modified {item['modification_date'].isoformat()}"
+            found.append(InputFile(item["file_name"], item["file_url"], _opener(item), fingerprint))
     return found
 
 

@@ -9,7 +9,7 @@ from functools import partial
 from dlt.common.pipeline import LoadInfo
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from loaders.report import REJECTED, FileResult, LoadReport
+from loaders.report import REJECTED, UNCHANGED, FileResult, LoadReport
 from loaders.supplier_stock import (
     FileUnreadable,
     feeds_for,
@@ -21,7 +21,7 @@ from loaders.supplier_stock import (
     store_listings,
 )
 from loaders.supplier_stock.files import InputFile, find_files
-from loaders.supplier_stock.layouts import feed_layouts
+from loaders.supplier_stock.layouts import code_from_file_name, feed_layouts
 from loaders.supplier_stock.settings import DATASET_NAME, FEED_SUFFIXES, PIPELINE_NAME, STORE_WORKBOOK_MARK
 from loaders.supplier_stock.workbook import WorkbookError
 from loaders.warehouse import Target
@@ -104,14 +104,36 @@ def load_supplier_stock(target: Target, paths: Sequence[str], feed_date: dt.date
     return report
 
 
+def _fingerprints_loaded(target: Target, table: str) -> set[tuple[str, str]]:
+    """(code, file fingerprint) pairs in a raw table (`products`: code ''); empty while the table is not there."""
+    code = "ebay_store" if table == "store_listings" else "''"
+    try:
+        with target.connect() as con:  # table is one of the two names above
+            rows = con.execute(
+                f"select distinct {code}, file_fingerprint from {DATASET_NAME}.{table} where file_fingerprint is not null"
+            ).fetchall()
+    except Exception:  # not loaded yet, or loaded before fingerprints were kept: load
+        return set()
+    return {(str(c), str(f)) for c, f in rows}
+
+
+def _unchanged(report: LoadReport, file: InputFile, kind: str, code: str | None) -> None:
+    reason = f"unchanged since it was loaded ({file.fingerprint}): not loaded again (--force reloads it)"
+    report.add(FileResult(file.name, kind, code, UNCHANGED, reason=reason))
+
+
 def _products_unless_unreadable(file: InputFile, unreadable: set[str], attempt: LoadReport) -> object:
     return None if unreadable else products(file, attempt)
 
 
-def load_products(target: Target, path: str) -> LoadReport:
-    """Replace the product master with the workbook at `path`."""
+def load_products(target: Target, path: str, force: bool = False) -> LoadReport:
+    """Replace the product master with the workbook at `path`, unless it is the file loaded last (same size and
+    modification time) and not `force`: then nothing changes, and the models need not rebuild every feed date."""
     report = LoadReport()
     for file in _find([path], "products", report)[:1]:
+        if not force and ("", file.fingerprint) in _fingerprints_loaded(target, "products"):
+            _unchanged(report, file, "products", None)
+            continue
         try:
             product_master_sheets(file)
         except WorkbookError as exc:
@@ -122,10 +144,16 @@ def load_products(target: Target, path: str) -> LoadReport:
     return report
 
 
-def load_stores(target: Target, paths: Sequence[str]) -> LoadReport:
-    """Upsert eBay store listings from SpeedSheet workbooks (or folders: their `*SpeedSheet*.xlsx` files)."""
+def load_stores(target: Target, paths: Sequence[str], force: bool = False) -> LoadReport:
+    """Upsert eBay store listings from SpeedSheet workbooks (or folders: their `*SpeedSheet*.xlsx` files); a
+    workbook whose size and modification time match a load of its store's listings is left out unless `force`."""
     report = LoadReport()
     files = _find(paths, "stores", report, folder_names_contain=STORE_WORKBOOK_MARK)
+    if not force:
+        loaded = _fingerprints_loaded(target, "store_listings")
+        for file in [file for file in files if (code_from_file_name(file.name), file.fingerprint) in loaded]:
+            _unchanged(report, file, "stores", code_from_file_name(file.name))
+            files.remove(file)
 
     def resource_for(unreadable: set[str], attempt: LoadReport) -> object:
         return store_listings([file for file in files if file.url not in unreadable], attempt)

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT = "test-project"
+OWN_DATASETS = frozenset({"local"})  # the emulator's default dataset, made at start: none of the project's
 DUCKDB_VERSION = "1.5.5"
 EXTENSIONS = ("icu", "spatial", "ducklake", "avro")
 REQUIREMENTS = (

@@ -39,7 +39,7 @@ retailer_averages as (
         retailer_id,
         retailer_name,
         count(*) as offer_count,
-        cast(round(avg(price_usd), 2) as numeric) as avg_price_usd
+        {{ round_to_cents('avg(price_usd)') }} as avg_price_usd
 
     from matching_offers
     group by retailer_id, retailer_name

@@ -34,7 +34,7 @@ final as (
         retailers.http_status,
         coalesce(offer_summaries.offer_count, 0) as offer_count,
         coalesce(offer_summaries.product_count, 0) as product_count,
-        cast(round(offer_summaries.avg_price_usd, 2) as numeric) as avg_price_usd,
+        {{ round_to_cents('offer_summaries.avg_price_usd') }} as avg_price_usd,
         retailers.has_profile,
         retailers.fetched_at
 

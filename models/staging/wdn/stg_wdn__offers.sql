@@ -1,3 +1,4 @@
+{#- Prices as type_decimal(): 38 digits, 9 after the point, what dlt lands them as on both targets. -#}
 with
 
 source as (
@@ -7,9 +8,9 @@ source as (
         'product_id':        dbt.type_bigint(),
         'retailer_id':       dbt.type_bigint(),
         'original_currency': dbt.type_string(),
-        'price_usd':         dbt.type_numeric(),
-        'price_gbp':         dbt.type_numeric(),
-        'price_eur':         dbt.type_numeric(),
+        'price_usd':         type_decimal(),
+        'price_gbp':         type_decimal(),
+        'price_eur':         type_decimal(),
         'fetched_at':        dbt.type_timestamp(),
         '_dlt_load_id':      dbt.type_string(),
     }) }}
@@ -23,9 +24,9 @@ renamed as (
         cast(product_id as {{ dbt.type_bigint() }}) as product_id,
         cast(retailer_id as {{ dbt.type_bigint() }}) as retailer_id,
         upper(original_currency) as original_currency,
-        cast(price_usd as numeric) as price_usd,
-        cast(price_gbp as numeric) as price_gbp,
-        cast(price_eur as numeric) as price_eur,
+        cast(price_usd as {{ type_decimal() }}) as price_usd,
+        cast(price_gbp as {{ type_decimal() }}) as price_gbp,
+        cast(price_eur as {{ type_decimal() }}) as price_eur,
         fetched_at,
         _dlt_load_id as load_id
 
