@@ -201,7 +201,10 @@ def test_an_unchanged_product_master_or_store_workbook_is_not_loaded_again(tmp_p
     ams = {"A": [store_header, [111, "b", "L1", 1, "t1", 9.5, "AMS-X-FPS", ""]]}
     store = write_workbook(tmp_path / "stores/AMS Database SpeedSheet.xlsx", ams)
     write_workbook(tmp_path / "stores/CPO Database SpeedSheet.xlsx", ams)
-    stamps = "select (select max(loaded_at) from raw_supplier_stock.products), (select list(loaded_at order by ebay_store) from raw_supplier_stock.store_listings)"
+    stamps = (
+        "select (select max(loaded_at) from raw_supplier_stock.products), "
+        "(select list(loaded_at order by ebay_store) from raw_supplier_stock.store_listings)"
+    )
     assert load_products(target, str(master)).rows == 1
     assert load_stores(target, [str(store.parent)]).rows == 2
     loaded = query(target, stamps)

@@ -109,9 +109,8 @@ def _fingerprints_loaded(target: Target, table: str) -> set[tuple[str, str]]:
     code = "ebay_store" if table == "store_listings" else "''"
     try:
         with target.connect() as con:  # table is one of the two names above
-            rows = con.execute(
-                f"select distinct {code}, file_fingerprint from {DATASET_NAME}.{table} where file_fingerprint is not null"
-            ).fetchall()
+            sql = f"select distinct {code}, file_fingerprint from {DATASET_NAME}.{table}"
+            rows = con.execute(f"{sql} where file_fingerprint is not null").fetchall()
     except Exception:  # not loaded yet, or loaded before fingerprints were kept: load
         return set()
     return {(str(c), str(f)) for c, f in rows}
