@@ -30,7 +30,7 @@ browser:  ## Debian's Chromium for the browser tests (installed when missing and
 	fi
 
 test: lint browser  ## ruff, then every pytest suite (loaders, dbt build with unit and data tests, demo, browser)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile --durations=30
 
 bench: install  ## every benchmark at full size; writes bench/RESULTS.md (takes a while)
 	$(BIN)/python -m bench.run

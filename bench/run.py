@@ -159,6 +159,7 @@ def bench_daily(quick: bool, runs: int, folder: Path) -> list[Figure]:
     print(f"  generated the raw tables in {generated:.0f} s (xlsx bypassed): "
           + ", ".join(f"{t} {n:,} rows / {mb:,.0f} MB" for t, (n, mb) in raw.items()), flush=True)  # fmt: skip
     full, incremental, ratios, full_rate, incremental_rate, every_row = [], [], [], [], [], []
+    whole_nodes: dict[str, list[float]] = {}  # where the next day's build spends its time, node by node
     ebay_rows = 0
 
     def next_day() -> None:
@@ -180,6 +181,8 @@ def bench_daily(quick: bool, runs: int, folder: Path) -> list[Figure]:
         ratios.append(nextday.seconds / whole.seconds)
         every_row.append(untargeted.seconds / whole.seconds)
         full_rate.append(ebay_mb / whole.model_seconds["ebay"])
+        for node, seconds in nextday.model_seconds.items():
+            whole_nodes.setdefault(node, []).append(seconds)
         incremental_rate.append(ebay_mb / nextday.model_seconds["ebay"])
     listings, listings_mb = raw["store_listings"]
     feeds, feeds_mb = raw["stock_feed_rows"]
@@ -200,6 +203,9 @@ def bench_daily(quick: bool, runs: int, folder: Path) -> list[Figure]:
         Figure(name, "incremental ÷ full, every data test on every row", Stat(tuple(every_row)), "×"),
         Figure(name, "through the ebay model, full build", Stat(tuple(full_rate)), "MB/s"),
         Figure(name, "through the ebay model, incremental build", Stat(tuple(incremental_rate)), "MB/s"),
+    ] + [
+        Figure(name, f"next day's build: `{node}`", Stat(tuple(seconds)), "s")
+        for node, seconds in sorted(whole_nodes.items(), key=lambda item: -sorted(item[1])[len(item[1]) // 2])[:6]
     ]
 
 

@@ -19,7 +19,7 @@ export STORES_URL="${STORES_URL:-gs://${PROJECT_ID}-elt-files/stores/}"
 export WDN_BASE_URL="${WDN_BASE_URL-https://www.whatdropsnow.com/api/v1}"
 export BADAPI_BASE_URL="${BADAPI_BASE_URL-https://bad-api-assignment.reaktor.com}"
 # Datasets the jobs write: dlt's raw datasets (+ the `_staging` datasets dlt merges through), the run history
-# (raw_elt, append only) and dbt's layers.
-export DATASETS="raw_supplier_stock raw_supplier_stock_staging raw_linnworks raw_linnworks_staging raw_wdn raw_wdn_staging raw_badapi raw_badapi_staging raw_elt staging intermediate marts"
+# (raw_elt, merged on the run's start time) and dbt's layers.
+export DATASETS="raw_supplier_stock raw_supplier_stock_staging raw_linnworks raw_linnworks_staging raw_wdn raw_wdn_staging raw_badapi raw_badapi_staging raw_elt raw_elt_staging staging intermediate marts"
 # Secret Manager secret name = env var the job sees.
 export LINNWORKS_SECRETS="SOURCES__LINNWORKS__APPLICATION_ID SOURCES__LINNWORKS__APPLICATION_SECRET SOURCES__LINNWORKS__TOKEN"
