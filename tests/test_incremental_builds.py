@@ -132,5 +132,7 @@ def test_elt_runs_build_tests_the_feed_dates_loaded_since_the_last_passing_build
 
     assert load_supplier_stock(target, [str(sample.feed_dirs[first])], first).ok  # a day reloaded: from it on
     assert untested_feed_dates_since(target) == first
-    assert load_products(target, str(sample.product_master)).ok  # every date rebuilt: every date tested
+    assert load_products(target, str(sample.product_master)).results[0].status == "unchanged"  # the same file
+    assert untested_feed_dates_since(target) == first  # so nothing to rebuild or retest for it
+    assert load_products(target, str(sample.product_master), force=True).ok  # every date rebuilt: all tested
     assert untested_feed_dates_since(target) is None

@@ -825,5 +825,5 @@ def test_the_cli_serves_the_api_with_the_given_credentials_until_interrupted() -
         assert response.json()["Server"] == url.group(0)
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
+        process.wait(timeout=60)  # a deadline on a loaded machine, not a timing check
     assert process.returncode == 0

@@ -107,22 +107,22 @@ def sandbox(
         server.start()
     except OSError as error:
         raise click.ClickException(f"cannot listen on {host}:{port}: {error}. Try another --port.") from None
-    counts = server.data.counts()
-    click.echo(f"Linnworks sandbox listening on {server.url}")
-    click.echo(f"  auth URL:           {server.auth_url}/api/Auth/AuthorizeByApplication")
-    if server.auth_host is not None:
-        click.echo(f"  data URL (Server):  {server.url}  (data calls to {server.auth_host} get 404)")
-    click.echo(f"  application id:     {application_id}")
-    click.echo(f"  application secret: {application_secret}")
-    click.echo(f"  token:              {token}")
-    click.echo(
-        f"  data: {counts['items']} items, {counts['locations']} locations, "
-        f"{counts['processed_orders']} processed orders, {counts['open_orders']} open orders (seed {seed})"
-    )
-    if faults:
-        click.echo(f"  faults: {faults}")
-    click.echo(f"  stats: {server.url}/_sandbox/stats    Ctrl-C to stop")
-    try:
+    try:  # from here Ctrl-C (SIGINT) stops the server, even while the banner is printed
+        counts = server.data.counts()
+        click.echo(f"Linnworks sandbox listening on {server.url}")
+        click.echo(f"  auth URL:           {server.auth_url}/api/Auth/AuthorizeByApplication")
+        if server.auth_host is not None:
+            click.echo(f"  data URL (Server):  {server.url}  (data calls to {server.auth_host} get 404)")
+        click.echo(f"  application id:     {application_id}")
+        click.echo(f"  application secret: {application_secret}")
+        click.echo(f"  token:              {token}")
+        click.echo(
+            f"  data: {counts['items']} items, {counts['locations']} locations, "
+            f"{counts['processed_orders']} processed orders, {counts['open_orders']} open orders (seed {seed})"
+        )
+        if faults:
+            click.echo(f"  faults: {faults}")
+        click.echo(f"  stats: {server.url}/_sandbox/stats    Ctrl-C to stop")
         threading.Event().wait()
     except KeyboardInterrupt:
         click.echo("stopping")
