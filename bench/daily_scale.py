@@ -99,7 +99,7 @@ def generate_raw(con: object, sizes: Sizes) -> None:
         select 'Stock Feed Master.xlsx', case when s.supplier = 'FPS' then 'FPS' else 'Direct' end,
                cast(s.label_offset + p.i + 2 as bigint), 'CL' || lpad(cast(s.label_offset + p.i as varchar), 8, '0'),
                s.supplier || '-' || lpad(cast(p.i as varchar), 7, '0'), s.supplier, cast(p.i % 7 as varchar),
-               {loaded_at}, '1000000000.0'
+               {loaded_at}, 'generated', '1000000000.0'
         from bench.suppliers as s, (select idx, unnest(range(mapped)) as i from bench.suppliers) as p
         where p.idx = s.idx""")
     run("delete from raw_supplier_stock.store_listings")
@@ -132,7 +132,7 @@ def generate_raw(con: object, sizes: Sizes) -> None:
             case when listings.code = '{RTG_STORE}' then 'RTG' end,
             'DIR' || (listings.j % 4),
             'PayPal immediate payment', 'Royal Mail Tracked 48 free', '30 day returns buyer pays',
-            {loaded_at}, '1000000000.5'
+            {loaded_at}, 'generated', '1000000000.5'
         from listings
         left join bench.suppliers as s
             on listings.label_id >= s.label_offset and listings.label_id < s.label_offset + s.mapped""")

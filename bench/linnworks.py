@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -86,18 +88,19 @@ def _settings(sandbox: Sandbox, window: float, limits: dict[str, int]) -> Iterat
 
 
 def our_sync(sandbox: Sandbox, folder: Path, window: float, limits: dict[str, int]) -> Sync:
-    """`elt load linnworks` (every resource) into a fresh DuckDB file."""
-    from loaders.linnworks.pipeline import load_linnworks
-    from loaders.warehouse import Target
-
-    target = Target.from_options("duckdb", folder / f"linnworks-{time.monotonic_ns()}.duckdb")
+    """`elt load linnworks` (every resource) into a fresh DuckDB file, in its own process as a user runs it (the
+    sandbox, in this process, stands for the remote API: it must not share the loader's interpreter)."""
+    path = folder / f"linnworks-{time.monotonic_ns()}.duckdb"
     sandbox.reset_stats()
     with _settings(sandbox, window, limits):
         started = time.perf_counter()
-        result = load_linnworks(target, echo=lambda _: None)
+        result = subprocess.run(
+            [sys.executable, "-m", "loaders.cli", "--duckdb", str(path), "load", "linnworks"],
+            capture_output=True, text=True, env=dict(os.environ),
+        )  # fmt: skip
         total = time.perf_counter() - started
-    if not result.ok:
-        raise RuntimeError(f"the Linnworks sync failed: {result.error}")
+    if result.returncode != 0:
+        raise RuntimeError(f"the Linnworks sync failed: {result.stdout[-2000:]}{result.stderr[-2000:]}")
     calls = sandbox.calls()
     api = max(c.started_at + c.duration_seconds for c in calls) - min(c.started_at for c in calls)
     return Sync(api, total, calls)
