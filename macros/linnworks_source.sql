@@ -10,17 +10,13 @@
     {%- if not execute or relation.type == 'cte' -%}
         {{ relation }}
     {%- else -%}
-        {%- set existing = adapter.get_relation(
-            database=relation.database,
-            schema=relation.schema,
-            identifier=relation.identifier,
-        ) -%}
+        {#- Asked of the warehouse, not of dbt's relation cache (filled when the build starts, it once missed a
+            table a loader had just created): no columns means no table. -#}
         {%- set present = [] -%}
-        {%- if existing is not none -%}
-            {%- for column in adapter.get_columns_in_relation(existing) -%}
-                {%- do present.append(column.name | lower) -%}
-            {%- endfor -%}
-        {%- endif -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- do present.append(column.name | lower) -%}
+        {%- endfor -%}
+        {%- set existing = relation if present else none -%}
         (
             select
             {%- for name, kind in columns.items() %}

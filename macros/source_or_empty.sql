@@ -7,11 +7,8 @@
     {%- set source_relation = source(source_name, table_name) -%}
     {%- set existing = none -%}
     {%- if execute -%}
-        {%- set existing = adapter.get_relation(
-            database=source_relation.database,
-            schema=source_relation.schema,
-            identifier=source_relation.identifier,
-        ) -%}
+        {#- Asked of the warehouse (no columns: no table), not of dbt's relation cache. -#}
+        {%- set existing = source_relation if adapter.get_columns_in_relation(source_relation) else none -%}
     {%- endif -%}
     {%- if existing is not none -%}
         {{ source_relation }}
