@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -43,14 +43,28 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
+# Runs a command and prints its wall seconds and peak RSS (KB). A child forked from a large process starts with that
+# process's pages as its peak RSS (Linux counts the high-water mark from the fork), so the command is started from
+# this small interpreter instead of from the benchmark process.
+_MEASURE = """
+import os, subprocess, sys, time
+started = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+_, status, usage = os.wait4(child.pid, 0)
+seconds = time.perf_counter() - started
+if os.waitstatus_to_exitcode(status) != 0:
+    sys.stderr.write(child.stderr.read().decode()[-2000:])
+    sys.exit(1)
+print(seconds, usage.ru_maxrss)
+"""
+
+
 def run_child(args: Sequence[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Run a command; return (wall seconds, peak RSS in MB) of that child alone."""
-    started = time.perf_counter()
-    process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RuntimeError(
-            f"{' '.join(args)} failed: {process.stderr.read().decode()[-2000:] if process.stderr else ''}"
-        )
-    return seconds, usage.ru_maxrss / 1024
+    """Run a command; return (wall seconds, peak RSS in MB) of that command alone."""
+    measured = subprocess.run(
+        [sys.executable, "-c", _MEASURE, *args], env=env, capture_output=True, text=True, check=False
+    )
+    if measured.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)} failed: {measured.stderr[-2000:]}")
+    seconds, peak_kb = measured.stdout.split()
+    return float(seconds), float(peak_kb) / 1024

@@ -244,16 +244,21 @@ def main() -> None:
             figures.extend(BENCHMARKS[name](options.quick, runs, folder))
             print("\n".join(_table(figures)), flush=True)
     mode = "quick" if options.quick else "full"
-    report = [
-        "# Benchmark results",
-        "",
-        f"- date: {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC; mode: {mode}; runs per figure: {runs}",
+    now = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+    table = _table(figures)
+    header = [
+        f"- date: {now}; mode: {mode}; runs per figure: {runs}",
         f"- machine: {_machine()}",
         "- command: `make bench`" + (" (quick: `make bench-quick`)" if options.quick else ""),
-        "",
-        *_table(figures),
-        "",
     ]
+    if options.only and RESULTS.exists():  # one benchmark re-run: its rows replace theirs, the others stay
+        old = RESULTS.read_text().splitlines()
+        names = {f"| {figure.benchmark} |" for figure in figures}
+        kept = [line for line in old if line.startswith("|") and not any(line.startswith(n) for n in names)]
+        header = [line for line in old if line.startswith("- ")]
+        header.append(f"- re-run on {now}: `python -m bench.run --only {' --only '.join(options.only)}`")
+        table = kept + table[2:]  # kept starts with the header rows
+    report = ["# Benchmark results", "", *header, "", *table, ""]
     RESULTS.write_text("\n".join(report))
     print(f"\nwrote {RESULTS}")
 
