@@ -29,6 +29,7 @@ from typing import Any
 
 import requests
 
+from loaders.demo.run import environment
 from loaders.linnworks import settings
 from loaders.linnworks.sandbox.server import CallRecord, Sandbox
 
@@ -75,16 +76,8 @@ def _settings(sandbox: Sandbox, window: float, limits: dict[str, int]) -> Iterat
         "SOURCES__LINNWORKS__RATE_LIMIT_WINDOW_SECONDS": str(window),
         "SOURCES__LINNWORKS__RATE_LIMITS": json.dumps(limits),
     }
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
+    with environment(values):
         yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 def our_sync(sandbox: Sandbox, folder: Path, window: float, limits: dict[str, int]) -> Sync:

@@ -39,7 +39,8 @@ SUMMARY_TABLES = (
 
 
 @contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """os.environ with `values` set, restored afterwards."""
     saved = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
     try:
@@ -65,7 +66,7 @@ def load_linnworks_sandbox(target: Target, echo: Callable[[str], None]) -> bool:
             "SOURCES__LINNWORKS__TOKEN": credentials["token"],
             "SOURCES__LINNWORKS__AUTH_URL": sandbox.url,
         }
-        with _environment(settings):
+        with environment(settings):
             result = load_linnworks(target, echo=lambda _: None)
     if result.ok:
         calls = sum(result.calls.values())
