@@ -77,7 +77,7 @@ def bench_demo(quick: bool, runs: int, folder: Path) -> list[Figure]:
     seconds, rss = [], []
     for i in range(runs):
         env = {**os.environ, "ELT_DUCKDB_PATH": str(folder / f"demo{i}.duckdb")}
-        args = [sys.executable, "-m", "loaders.cli", "demo", "--workdir", str(folder / f"demo{i}"),
+        args = [sys.executable, "-m", "elt.cli", "demo", "--workdir", str(folder / f"demo{i}"),
                 "--out", str(folder / f"out{i}")]  # fmt: skip
         wall, peak = run_child(args, env)
         seconds.append(wall)
@@ -90,7 +90,7 @@ def bench_demo(quick: bool, runs: int, folder: Path) -> list[Figure]:
 
 def bench_linnworks(quick: bool, runs: int, folder: Path) -> list[Figure]:
     from bench.linnworks import bound_seconds, naive_sync, our_sync, scaled_limits
-    from loaders.linnworks.sandbox import running_sandbox
+    from sandboxes.linnworks import running_sandbox
 
     items, orders, window, divisor = (6_000, 3_000, 2.0, 30) if quick else (20_000, 10_000, 2.0, 10)
     limits = scaled_limits(divisor)
@@ -146,8 +146,9 @@ def bench_daily(quick: bool, runs: int, folder: Path) -> list[Figure]:
     import duckdb
 
     from bench import daily_scale
-    from loaders.dbt import UNIT_TESTS_ONLY, daily_build_args
-    from loaders.warehouse import Target
+    from elt.build_scope import daily_build_args
+    from elt.guard import UNIT_TESTS_ONLY
+    from elt.targets import Target
 
     scale = 0.05 if quick else 1.0
     sizes = daily_scale.Sizes.at(scale)

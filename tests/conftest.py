@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from loaders.warehouse import Target
+from elt.targets import Target
 
 DAY = dt.date(2026, 11, 20)
 

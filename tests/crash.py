@@ -83,7 +83,7 @@ def install(point: str) -> None:
 
 if __name__ == "__main__":
     install(sys.argv[1])
-    from loaders.cli import main
+    from elt.cli import main
 
     sys.argv = ["elt", *sys.argv[2:]]
     main()

@@ -9,9 +9,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from elt.targets import Target
 from loaders.linnworks.records import parse_timestamp
-from loaders.linnworks.sandbox import Sandbox
-from loaders.warehouse import Target
+from sandboxes.linnworks import Sandbox
 
 DATASET = "raw_linnworks"
 Key = tuple[str, ...]

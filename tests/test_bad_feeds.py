@@ -21,10 +21,12 @@ import pytest
 import xlsxwriter
 from msoffcrypto.format.ooxml import OOXMLFile
 
-from loaders.dbt import run_dbt
-from loaders.supplier_stock.pipeline import load_products, load_stores, load_supplier_stock
-from loaders.supplier_stock.settings import ROWS_PER_BATCH
-from loaders.warehouse import Target
+from elt.dbt import run_dbt
+from elt.targets import Target
+from loaders.product_master.source import load_products
+from loaders.store_listings.source import load_stores
+from loaders.supplier_feeds.source import load_supplier_stock
+from loaders.workbooks.settings import ROWS_PER_BATCH
 from tests.conftest import query, write_workbook, write_xlsx
 
 BASE_DAY = dt.date(2026, 10, 1)
@@ -394,7 +396,7 @@ def test_a_day_of_feeds_reports_every_rejection_on_the_console_and_in_load_error
     }
     write_xlsx(day / "ROL_a_earlier.xlsx", [["ROLLCO", "Type", "Comment"], ["R1", "x", "no"], ["R2", "x", "no"]])
     duckdb_path = tmp_path / "warehouse.duckdb"
-    command = [sys.executable, "-m", "loaders.cli", "--duckdb", str(duckdb_path), "load", "supplier-stock", str(day)]
+    command = [sys.executable, "-m", "elt.cli", "--duckdb", str(duckdb_path), "load", "supplier-stock", str(day)]
     run = subprocess.run(
         [*command, "--date", BASE_DAY.isoformat()],
         capture_output=True,

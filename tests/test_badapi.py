@@ -15,15 +15,15 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from loaders.badapi.cli import badapi
+from elt.cli import main as elt
+from elt.dbt import DbtOutcome, run_dbt
+from elt.schedule import parse_interval, run_every
+from elt.targets import Target
 from loaders.badapi.client import ErrorModeStuck, fetch_availability
 from loaders.badapi.options import BadApiOptions
 from loaders.badapi.pipeline import BadApiLoad, load_badapi
-from loaders.badapi.sandbox import BadApiSandbox, running_badapi_sandbox
-from loaders.badapi.sandbox_data import CATEGORIES, generate_badapi_dataset
-from loaders.badapi.schedule import parse_interval, run_every
-from loaders.dbt import DbtOutcome, run_dbt
-from loaders.warehouse import Target
+from sandboxes.badapi.data import CATEGORIES, generate_badapi_dataset
+from sandboxes.badapi.server import BadApiSandbox, running_badapi_sandbox
 from tests.conftest import query
 
 DATA_TABLES = ("products", "products__color", "availability")
@@ -277,15 +277,15 @@ def test_the_load_command_reads_the_base_url_from_dlt_config_and_refresh_relands
     warehouse = tmp_path / "cli.duckdb"
     with running_badapi_sandbox(seed=5, products_per_category=20, error_rate=0.0) as sandbox:
         env = {"SOURCES__BADAPI__BASE_URL": sandbox.url}
-        result = CliRunner().invoke(badapi, [], obj={"duckdb": str(warehouse)}, env=env)
+        result = CliRunner().invoke(elt, ["--duckdb", str(warehouse), "load", "badapi"], env=env)
         assert result.exit_code == 0, result.output
         assert raw_counts(Target.from_options("duckdb", warehouse)) == expected_counts(sandbox)
         sandbox.reset_stats()
-        refreshed = CliRunner().invoke(badapi, ["--refresh"], obj={"duckdb": str(warehouse)}, env=env)
+        refreshed = CliRunner().invoke(elt, ["--duckdb", str(warehouse), "load", "badapi", "--refresh"], env=env)
         assert refreshed.exit_code == 0, refreshed.output
         assert sandbox.stats()["not_modified"] == 0  # no If-None-Match sent: every listing answered in full
         assert raw_counts(Target.from_options("duckdb", warehouse)) == expected_counts(sandbox)
-        bad = CliRunner().invoke(badapi, ["--every", "often"], obj={"duckdb": str(warehouse)}, env=env)
+        bad = CliRunner().invoke(elt, ["--duckdb", str(warehouse), "load", "badapi", "--every", "often"], env=env)
         assert bad.exit_code == 2 and "not an interval" in bad.output
 
 
@@ -293,7 +293,7 @@ def test_the_load_command_with_build_rebuilds_the_marts_after_the_load(tmp_path:
     warehouse = tmp_path / "cli.duckdb"
     with running_badapi_sandbox(seed=6, products_per_category=15, error_rate=0.0) as sandbox:
         env = {"SOURCES__BADAPI__BASE_URL": sandbox.url}
-        result = CliRunner().invoke(badapi, ["--build"], obj={"duckdb": str(warehouse)}, env=env)
+        result = CliRunner().invoke(elt, ["--duckdb", str(warehouse), "load", "badapi", "--build"], env=env)
         products = expected_counts(sandbox)["products"]
 
     assert result.exit_code == 0, result.output

@@ -37,15 +37,17 @@ import sqlglot
 import yaml
 from sqlglot import exp
 
-from loaders.badapi.sandbox import running_badapi_sandbox
-from loaders.dbt import PROJECT_DIR, dbt_target_path
-from loaders.demo.sample_files import SampleFiles, generate
-from loaders.export import export_ebay_revise
-from loaders.linnworks.sandbox import running_sandbox
-from loaders.report import LoadReport
-from loaders.supplier_stock.pipeline import load_products, load_stores, load_supplier_stock
-from loaders.warehouse import Target, TargetError, pyformat
-from loaders.wdn.sandbox import running_wdn_sandbox
+from elt.dbt import PROJECT_DIR, dbt_target_path
+from elt.export import export_ebay_revise
+from elt.targets import Target, TargetError, pyformat
+from loaders.product_master.source import load_products
+from loaders.store_listings.source import load_stores
+from loaders.supplier_feeds.source import load_supplier_stock
+from loaders.workbooks.report import LoadReport
+from sandboxes.badapi.server import running_badapi_sandbox
+from sandboxes.linnworks import running_sandbox
+from sandboxes.samples import SampleFiles, generate
+from sandboxes.wdn.server import running_wdn_sandbox
 from tests.bigquery import emulator as launcher
 from tests.bigquery.dialect import bigquery_problems, problems_in_dbt_log, problems_in_tree
 from tests.bigquery.emulator import Emulator, EmulatorUnavailable, install, running_emulator

@@ -10,16 +10,16 @@ import sys
 import time
 from pathlib import Path
 
-from loaders.demo.sample_files import generate
-from loaders.lock import lock_path
-from loaders.warehouse import Target
+from elt.lock import lock_path
+from elt.targets import Target
+from sandboxes.samples import generate
 
 DAY = dt.date(2026, 11, 20)
 
 
 def _elt(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "loaders.cli", *args],
+        [sys.executable, "-m", "elt.cli", *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

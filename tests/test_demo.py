@@ -10,14 +10,14 @@ import sys
 import zipfile
 from pathlib import Path
 
-from loaders.warehouse import Target
+from elt.targets import Target
 
 
 def test_elt_demo_runs_end_to_end_and_revises_every_store(tmp_path: Path) -> None:
     env = {**os.environ, "ELT_DUCKDB_PATH": str(tmp_path / "demo.duckdb")}
     out = tmp_path / "revise"
     run = subprocess.run(
-        [sys.executable, "-m", "loaders.cli", "demo", "--workdir", str(tmp_path / "files"), "--out", str(out)],
+        [sys.executable, "-m", "elt.cli", "demo", "--workdir", str(tmp_path / "files"), "--out", str(out)],
         env=env,
         capture_output=True,
         text=True,
@@ -39,7 +39,7 @@ def test_elt_demo_runs_end_to_end_and_revises_every_store(tmp_path: Path) -> Non
 
 
 def test_elt_run_loads_what_is_configured_then_builds(tmp_path: Path) -> None:
-    from loaders.demo.sample_files import generate
+    from sandboxes.samples import generate
 
     day = dt.date(2026, 11, 20)
     sample = generate(tmp_path / "files", last_day=day, days=2)
@@ -50,7 +50,7 @@ def test_elt_run_loads_what_is_configured_then_builds(tmp_path: Path) -> None:
         "SOURCES__SUPPLIER_STOCK__STORES_URL": str(sample.root),
         "SOURCES__SUPPLIER_STOCK__FEEDS_URL": str(sample.root / "feeds" / "{date}"),
     }
-    elt = [sys.executable, "-m", "loaders.cli"]
+    elt = [sys.executable, "-m", "elt.cli"]
     first = subprocess.run([*elt, "run", "--date", "2026-11-19"], env=env, capture_output=True, text=True)
     second = subprocess.run([*elt, "run", "--date", "2026-11-20"], env=env, capture_output=True, text=True)
 

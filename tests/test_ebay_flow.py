@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from loaders.dbt import dbt_target_path, run_dbt
-from loaders.export import ExportRefused, export_ebay_revise
-from loaders.supplier_stock.pipeline import load_products, load_stores, load_supplier_stock
-from loaders.warehouse import Target
+from elt.dbt import dbt_target_path, run_dbt
+from elt.export import ExportRefused, export_ebay_revise
+from elt.targets import Target
+from loaders.product_master.source import load_products
+from loaders.store_listings.source import load_stores
+from loaders.supplier_feeds.source import load_supplier_stock
 from tests.conftest import query, write_workbook, write_xlsx
 
 DAY1, DAY2 = dt.date(2026, 11, 19), dt.date(2026, 11, 20)

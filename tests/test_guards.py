@@ -19,12 +19,15 @@ import pytest
 from click.testing import CliRunner, Result
 from fastapi.testclient import TestClient
 
-from loaders.cli import main
-from loaders.dbt import dbt_target_path, is_full_build, last_build, run_dbt
-from loaders.export import ExportRefused, export_ebay_revise
-from loaders.supplier_stock.pipeline import load_products, load_stores, load_supplier_stock
-from loaders.warehouse import Target
-from loaders.web.app import create_app
+from elt.cli import main
+from elt.dbt import dbt_target_path, run_dbt
+from elt.export import ExportRefused, export_ebay_revise
+from elt.guard import is_full_build, last_build
+from elt.targets import Target
+from elt.web.app import create_app
+from loaders.product_master.source import load_products
+from loaders.store_listings.source import load_stores
+from loaders.supplier_feeds.source import load_supplier_stock
 from tests.conftest import write_workbook, write_xlsx
 
 DAY = dt.date(2026, 11, 1)
@@ -159,7 +162,7 @@ def test_a_build_killed_before_it_finishes_blocks_the_export(zeroing_night: Targ
     assert export_ebay_revise(zeroing_night, tmp_path / "before").files["AMS"][1] == 20
 
     env = {**os.environ, "ELT_DUCKDB_PATH": str(zeroing_night.duckdb_path)}
-    build = subprocess.Popen([sys.executable, "-m", "loaders.cli", "transform"], env=env,
+    build = subprocess.Popen([sys.executable, "-m", "elt.cli", "transform"], env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     try:
         deadline = time.monotonic() + 60

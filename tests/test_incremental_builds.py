@@ -10,10 +10,13 @@ from pathlib import Path
 
 import openpyxl
 
-from loaders.dbt import daily_build_args, run_dbt, untested_feed_dates_since
-from loaders.demo.sample_files import SampleFiles, generate
-from loaders.supplier_stock.pipeline import load_products, load_stores, load_supplier_stock
-from loaders.warehouse import Target
+from elt.build_scope import daily_build_args, untested_feed_dates_since
+from elt.dbt import run_dbt
+from elt.targets import Target
+from loaders.product_master.source import load_products
+from loaders.store_listings.source import load_stores
+from loaders.supplier_feeds.source import load_supplier_stock
+from sandboxes.samples import SampleFiles, generate
 from tests.conftest import query, write_workbook
 
 DAY = dt.date(2026, 11, 20)

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from elt.targets import Target
 from loaders.linnworks import settings
 from loaders.linnworks.records import parse_timestamp
-from loaders.linnworks.sandbox import Sandbox, running_sandbox
-from loaders.warehouse import Target
+from sandboxes.linnworks import Sandbox, running_sandbox
 from tests.conftest import query
 from tests.linnworks_truth import DATASET, assert_lands_exactly, warehouse_keys
 
@@ -49,7 +49,7 @@ def elt_load_linnworks(sandbox: Sandbox, target: Target, kill_at: str | None = N
         "SOURCES__LINNWORKS__RETRY_BACKOFF_SECONDS": "0.05",
         "SOURCES__LINNWORKS__ORDERS_LOOKBACK_SECONDS": "0",
     }
-    runner = ["-m", "tests.crash", kill_at] if kill_at else ["-m", "loaders.cli"]
+    runner = ["-m", "tests.crash", kill_at] if kill_at else ["-m", "elt.cli"]
     command = [
         sys.executable,
         *runner,

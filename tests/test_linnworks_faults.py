@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from elt.targets import Target
 from loaders.linnworks.pipeline import load_linnworks
-from loaders.linnworks.sandbox import Sandbox, running_sandbox
-from loaders.warehouse import Target
+from sandboxes.linnworks import Sandbox, running_sandbox
 from tests.linnworks_truth import DATASET, assert_lands_exactly
 from tests.test_linnworks_loader import configure, table_counts
 

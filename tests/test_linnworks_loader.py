@@ -16,13 +16,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from loaders.linnworks import RESOURCES, select_resources
-from loaders.linnworks.cli import linnworks as linnworks_command
+from elt.cli import main as elt
+from elt.targets import Target
 from loaders.linnworks.client import Credentials, LinnworksClient
 from loaders.linnworks.pipeline import LinnworksLoad, load_linnworks
 from loaders.linnworks.records import parse_timestamp, type_order, type_stock_item
-from loaders.linnworks.sandbox import Sandbox, running_sandbox
-from loaders.warehouse import Target
+from loaders.linnworks.source import RESOURCES, select_resources
+from sandboxes.linnworks import Sandbox, running_sandbox
 from tests.conftest import query
 from tests.linnworks_truth import assert_lands_exactly
 
@@ -417,15 +417,15 @@ def test_a_fault_that_never_clears_fails_naming_the_endpoint_exits_1_and_a_clean
     sandbox: Sandbox, target: Target
 ) -> None:
     resources = ["--resources", "stock_levels,stock_locations", "--resources", "processed_orders"]
-    obj = {"target": "duckdb", "duckdb": str(target.duckdb_path)}
+    load = ["--target", "duckdb", "--duckdb", str(target.duckdb_path), "load", "linnworks", *resources]
     runner = CliRunner()
-    assert runner.invoke(linnworks_command, resources, obj=obj).exit_code == 0
+    assert runner.invoke(elt, load).exit_code == 0
     landed = table_counts(target)
     loads = query(target, f"select load_id from {DATASET}._dlt_loads order by 1")
 
     sandbox.add_processed_orders(3)
     sandbox.set_faults("GetStockLevel_Batch#1+=503")
-    failed = runner.invoke(linnworks_command, resources, obj=obj)
+    failed = runner.invoke(elt, load)
 
     assert failed.exit_code == 1
     assert "Linnworks Stock/GetStockLevel_Batch failed after 5 attempts: HTTP 503" in failed.stderr
@@ -433,14 +433,14 @@ def test_a_fault_that_never_clears_fails_naming_the_endpoint_exits_1_and_a_clean
     assert query(target, f"select load_id from {DATASET}._dlt_loads order by 1") == loads
 
     sandbox.set_faults(None)
-    assert runner.invoke(linnworks_command, resources, obj=obj).exit_code == 0
+    assert runner.invoke(elt, load).exit_code == 0
     assert_complete(target, sandbox, ["stock_levels", "stock_locations", "processed_orders"])
 
 
 def test_an_unknown_resource_is_a_usage_error(target: Target) -> None:
-    obj = {"target": "duckdb", "duckdb": str(target.duckdb_path)}
+    load = ["--target", "duckdb", "--duckdb", str(target.duckdb_path), "load", "linnworks"]
 
-    result = CliRunner().invoke(linnworks_command, ["--resources", "stock_items,orders"], obj=obj)
+    result = CliRunner().invoke(elt, [*load, "--resources", "stock_items,orders"])
 
     assert result.exit_code == 2
     assert "unknown Linnworks resource(s) orders" in result.output

@@ -13,12 +13,14 @@ from typing import Any
 
 import pytest
 
-from loaders.dbt import dbt_target_path, run_dbt
+from elt.dbt import dbt_target_path, run_dbt
+from elt.targets import Target
 from loaders.linnworks.pipeline import load_linnworks
 from loaders.linnworks.records import parse_timestamp
-from loaders.linnworks.sandbox import Dataset, running_sandbox, sku_for
-from loaders.supplier_stock.pipeline import load_products, load_stores, load_supplier_stock
-from loaders.warehouse import Target
+from loaders.product_master.source import load_products
+from loaders.store_listings.source import load_stores
+from loaders.supplier_feeds.source import load_supplier_stock
+from sandboxes.linnworks import Dataset, running_sandbox, sku_for
 from tests.conftest import query, write_workbook, write_xlsx
 
 WINDOW = 2.0

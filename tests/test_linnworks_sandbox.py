@@ -1,4 +1,4 @@
-"""The Linnworks sandbox behaves like the Linnworks API (FACTS.md), over real HTTP on 127.0.0.1.
+"""The Linnworks sandbox behaves like the Linnworks API (docs/sources/linnworks.md), over real HTTP on 127.0.0.1.
 
 Airbyte's own connector is run against the sandbox in tests/airbyte_conformance/ (marker `airbyte`).
 """
@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import requests
 
-from loaders.linnworks.sandbox import (
+from sandboxes.linnworks import (
     FaultRule,
     Sandbox,
     check_bind_host,
@@ -29,13 +29,13 @@ from loaders.linnworks.sandbox import (
     running_sandbox,
     sku_for,
 )
-from loaders.linnworks.sandbox.binding import Params
-from loaders.linnworks.sandbox.endpoints import ENDPOINTS
-from loaders.linnworks.sandbox.timefmt import format_ticks, parse_ticks
+from sandboxes.linnworks.binding import Params
+from sandboxes.linnworks.endpoints import ENDPOINTS
+from sandboxes.linnworks.timefmt import format_ticks, parse_ticks
 
 FIXED_NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
-# Bodies and field sets from the reference examples (shared/reference/linnworks/examples/*.json).
+# Bodies and field sets from the reference examples (docs/sources/linnworks.md §9).
 AUTH_ERROR_BODY = {"Code": None, "Message": "Invalid application id or application secret"}
 NO_ITEMS_BODY = {"Code": None, "Message": "No items found with given filter."}
 QUOTA_BODY = {"Message": "API calls quota exceeded! Maximum admitted 150 per Minute."}
@@ -796,7 +796,7 @@ def test_localhost_is_resolved_and_bound_only_when_every_address_it_names_is_loo
 def test_the_cli_refuses_a_non_loopback_host() -> None:
     from click.testing import CliRunner
 
-    from loaders.linnworks.sandbox.cli import sandbox as command
+    from sandboxes.linnworks.cli import sandbox as command
 
     result = CliRunner().invoke(command, ["--host", "0.0.0.0", "--items", "1", "--orders", "0"])
     assert result.exit_code == 2
@@ -806,7 +806,7 @@ def test_the_cli_refuses_a_non_loopback_host() -> None:
 def test_the_cli_serves_the_api_with_the_given_credentials_until_interrupted() -> None:
     args = ["--port", "0", "--items", "5", "--orders", "2", "--application-id", "11111111-1111-1111-1111-111111111111"]
     process = subprocess.Popen(
-        [sys.executable, "-m", "loaders.linnworks.sandbox", *args],
+        [sys.executable, "-m", "sandboxes.linnworks", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

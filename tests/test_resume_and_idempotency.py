@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from loaders.dbt import run_dbt
-from loaders.demo.sample_files import generate
-from loaders.supplier_stock.pipeline import load_products, load_stores, load_supplier_stock
-from loaders.warehouse import Target
+from elt.dbt import run_dbt
+from elt.targets import Target
+from loaders.product_master.source import load_products
+from loaders.store_listings.source import load_stores
+from loaders.supplier_feeds.source import load_supplier_stock
+from sandboxes.samples import generate
 from tests.conftest import query
 
 DAY = dt.date(2026, 11, 20)
@@ -43,7 +45,7 @@ def _big_feeds(folder: Path) -> Path:
 
 def _load_cmd(target: Target, feeds: Path, kill_at: str | None = None) -> list[str]:
     """`elt load supplier-stock` of the feeds, or the same under tests/crash.py, SIGKILLed at `kill_at`."""
-    runner = ["-m", "tests.crash", kill_at] if kill_at else ["-m", "loaders.cli"]
+    runner = ["-m", "tests.crash", kill_at] if kill_at else ["-m", "elt.cli"]
     return [sys.executable, *runner, "--duckdb", str(target.duckdb_path), "load", "supplier-stock", str(feeds),
             "--date", DAY.isoformat()]  # fmt: skip
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from loaders.demo.sample_files import generate
-from loaders.wdn.sandbox import running_wdn_sandbox
+from sandboxes.samples import generate
+from sandboxes.wdn.server import running_wdn_sandbox
 
 DAY = dt.date(2026, 11, 20)
 
@@ -63,7 +63,7 @@ def test_a_failing_run_logs_json_ends_with_a_summary_exits_1_and_alerts(
         "SOURCES__SUPPLIER_STOCK__FEEDS_URL": str(feeds),
     }
     run = subprocess.run(
-        [sys.executable, "-m", "loaders.cli", "run", "--date", DAY.isoformat()], env=env, capture_output=True, text=True
+        [sys.executable, "-m", "elt.cli", "run", "--date", DAY.isoformat()], env=env, capture_output=True, text=True
     )
 
     assert run.returncode == 1
@@ -103,7 +103,7 @@ def test_a_clean_run_ends_with_an_info_summary_and_sends_no_alert(
     builds = []
     for day in sorted(sample.feed_dirs):  # yesterday's run, then today's
         run = subprocess.run(
-            [sys.executable, "-m", "loaders.cli", "run", "--date", day.isoformat()],
+            [sys.executable, "-m", "elt.cli", "run", "--date", day.isoformat()],
             env=env, capture_output=True, text=True,
         )  # fmt: skip
         assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
@@ -146,7 +146,7 @@ def test_a_run_loads_what_drops_now_and_the_bad_api_when_their_base_urls_are_set
             "SOURCES__BADAPI__HTTP_MAX_ATTEMPTS": "1",
         }
         run = subprocess.run(
-            [sys.executable, "-m", "loaders.cli", "run", "--date", DAY.isoformat()],
+            [sys.executable, "-m", "elt.cli", "run", "--date", DAY.isoformat()],
             env=env,
             capture_output=True,
             text=True,

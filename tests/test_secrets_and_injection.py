@@ -21,12 +21,14 @@ import requests
 from click.testing import CliRunner
 from dlt.common.versioned_state import decompress_state
 
-from loaders.cli import main as elt
-from loaders.linnworks.sandbox import Sandbox, running_sandbox
-from loaders.supplier_stock import pipeline as supplier_pipeline
-from loaders.supplier_stock.layouts import FeedLayout, feed_layouts
-from loaders.supplier_stock.pipeline import load_products, load_stores, load_supplier_stock
-from loaders.warehouse import Target
+import loaders.supplier_feeds.source as supplier_pipeline
+from elt.cli import main as elt
+from elt.targets import Target
+from loaders.product_master.source import load_products
+from loaders.store_listings.source import load_stores
+from loaders.supplier_feeds.layouts import FeedLayout, feed_layouts
+from loaders.supplier_feeds.source import load_supplier_stock
+from sandboxes.linnworks import Sandbox, running_sandbox
 from tests.conftest import query, write_workbook, write_xlsx
 from tests.linnworks_truth import assert_lands_exactly
 
@@ -34,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 AUTH = "/api/Auth/AuthorizeByApplication"
 DEBUG_ELT = (
     "import logging, sys; logging.basicConfig(level=logging.DEBUG); "
-    "sys.argv = ['elt', *sys.argv[1:]]; from loaders.cli import main; main()"
+    "sys.argv = ['elt', *sys.argv[1:]]; from elt.cli import main; main()"
 )
 """`elt` with every Python logger (urllib3, requests, tenacity, dlt, ...) at DEBUG on stderr."""
 FAULTS = (
@@ -249,7 +251,7 @@ def test_elt_sandbox_refuses_to_bind_a_host_that_is_not_loopback(args: list[str]
 
 
 def test_elt_sandbox_on_localhost_binds_the_loopback_address_it_resolves_to_and_can_split_auth_and_data_hosts() -> None:
-    command = [sys.executable, "-m", "loaders.cli", "sandbox", "--host", "localhost", "--port", "0", "--items", "3"]
+    command = [sys.executable, "-m", "elt.cli", "sandbox", "--host", "localhost", "--port", "0", "--items", "3"]
     process = subprocess.Popen(
         [*command, "--orders", "1", "--auth-host", "localhost"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True, cwd=ROOT,

@@ -9,8 +9,10 @@ from pathlib import Path
 
 import fsspec
 
-from loaders.supplier_stock.pipeline import load_products, load_stores, load_supplier_stock
-from loaders.warehouse import Target
+from elt.targets import Target
+from loaders.product_master.source import load_products
+from loaders.store_listings.source import load_stores
+from loaders.supplier_feeds.source import load_supplier_stock
 from tests.conftest import DAY, query, write_workbook, write_xlsx
 from tests.test_bad_feeds import _broken_after_the_first_batch
 

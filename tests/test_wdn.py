@@ -17,14 +17,14 @@ import pytest
 import requests
 from click.testing import CliRunner
 
-from loaders.dbt import DbtOutcome, run_dbt
-from loaders.warehouse import Target
+from elt.cli import main as elt
+from elt.dbt import DbtOutcome, run_dbt
+from elt.targets import Target
 from loaders.wdn import settings
-from loaders.wdn.cli import wdn
 from loaders.wdn.options import WdnOptions
 from loaders.wdn.pipeline import WdnLoad, load_wdn
-from loaders.wdn.sandbox import WdnSandbox, check_bind_host, running_wdn_sandbox
-from loaders.wdn.sandbox_data import generate_wdn_dataset
+from sandboxes.wdn.data import generate_wdn_dataset
+from sandboxes.wdn.server import WdnSandbox, check_bind_host, running_wdn_sandbox
 from tests.conftest import query
 
 RAW_TABLES = ("brands", "products", "offers", "retailers")
@@ -333,7 +333,9 @@ def test_the_load_command_reads_the_base_url_from_dlt_config_and_takes_brands(tm
     warehouse = tmp_path / "cli.duckdb"
     with running_wdn_sandbox(seed=8, products_per_brand=6) as sandbox:
         env = {"SOURCES__WDN__BASE_URL": sandbox.base_url, "SOURCES__WDN__RETRY_BACKOFF_SECONDS": "0.01"}
-        result = CliRunner().invoke(wdn, ["--brands", "Vans,adidas"], obj={"duckdb": str(warehouse)}, env=env)
+        result = CliRunner().invoke(
+            elt, ["--duckdb", str(warehouse), "load", "wdn", "--brands", "Vans,adidas"], env=env
+        )
         assert result.exit_code == 0, result.output
         assert "wdn: loaded" in result.output
         target = Target.from_options("duckdb", warehouse)

@@ -35,14 +35,14 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from loaders.cli import main as elt_main
-from loaders.lock import warehouse_lock
-from loaders.supplier_stock.workbook import OLE_MAGIC
-from loaders.warehouse import Target
-from loaders.web import app as web_app
-from loaders.web.app import NOT_BUILT, Warehouse, create_app
-from loaders.web.refresh import REFRESH_SECONDS, BadApiRefresher, Countdown, countdown
-from loaders.web.uploads import UploadRejected, safe_file_name, store_upload
+from elt.cli import main as elt_main
+from elt.lock import warehouse_lock
+from elt.targets import Target
+from elt.web import app as web_app
+from elt.web.app import NOT_BUILT, Warehouse, create_app
+from elt.web.refresh import REFRESH_SECONDS, BadApiRefresher, Countdown, countdown
+from elt.web.uploads import UploadRejected, safe_file_name, store_upload
+from loaders.workbooks.reader import OLE_MAGIC
 from tests.conftest import write_xlsx
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -51,7 +51,7 @@ browser_test = pytest.mark.skipif(
     reason="BROWSER TESTS NOT RUN: Chromium is not installed (Debian package `chromium`; `make test` installs it "
     "when it runs as root)",
 )
-ELT = [sys.executable, "-m", "loaders.cli"]
+ELT = [sys.executable, "-m", "elt.cli"]
 PRODUCT_COLUMNS = ["name", "colours", "price", "manufacturer", "availability"]
 FPS_HEADER = ["Product Code", "Short Description", "MFG Code", "Free Stock Available Flag", "Price"]
 
@@ -668,7 +668,7 @@ def test_the_runs_page_lists_runs_with_status_duration_rows_and_failures(
 def test_elt_serve_refreshes_the_bad_api_itself_and_counts_down_to_its_next_refresh(
     browser: Any, screenshots: Path, tmp_path: Path
 ) -> None:
-    from loaders.badapi.sandbox import running_badapi_sandbox
+    from sandboxes.badapi.server import running_badapi_sandbox
 
     env = {**os.environ, "ELT_DUCKDB_PATH": str(tmp_path / "fresh.duckdb"), "ELT_UPLOAD_URL": str(tmp_path / "up")}
     env.pop("ELT_WEB_PASSWORD", None)

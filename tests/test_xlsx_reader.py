@@ -19,10 +19,10 @@ import xlsxwriter
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
-from loaders.demo.sample_files import generate
-from loaders.supplier_stock.cells import DATETIME, DURATION, number_format_kind
-from loaders.supplier_stock.files import find_files
-from loaders.supplier_stock.workbook import SharedStrings, WorkbookError, cell_text, open_workbook
+from loaders.workbooks.cells import DATETIME, DURATION, number_format_kind
+from loaders.workbooks.files import find_files
+from loaders.workbooks.reader import SharedStrings, WorkbookError, cell_text, open_workbook
+from sandboxes.samples import generate
 from tests.test_bad_feeds import CASES
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

@@ -16,10 +16,11 @@ from typing import Any
 import requests
 from dlt.extract import DltSource
 
-from loaders.badapi import BadApiRunReport, badapi_availability, badapi_products, settings
+from loaders.badapi import settings
 from loaders.badapi.client import BadApiError
 from loaders.badapi.options import BadApiOptions
-from loaders.warehouse import Target
+from loaders.badapi.source import BadApiRunReport, badapi_availability, badapi_products
+from loaders.contract import Warehouse
 
 Echo = Callable[[str], None]
 
@@ -63,7 +64,7 @@ def _root_error(error: BaseException) -> str:
 
 
 def load_badapi(
-    target: Target,
+    target: Warehouse,
     options: BadApiOptions | None = None,
     use_etags: bool = True,
     force_error_mode: Collection[str] = (),

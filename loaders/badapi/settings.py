@@ -1,6 +1,6 @@
 """Constants for the Reaktor "bad API" loader: names, base URL, categories, retries, the error mode, the cadence.
 
-Facts from /work/shared/reference/other-sources.md. Values marked (config) are the defaults of
+Facts from docs/sources/badapi.md. Values marked (config) are the defaults of
 `BadApiOptions` and can be set under `sources.badapi` in dlt config (`SOURCES__BADAPI__BASE_URL`, …).
 """
 

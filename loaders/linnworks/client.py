@@ -184,7 +184,7 @@ class RateLimiter:
 
 
 def _is_throttled(response: requests.Response) -> bool:
-    """A 429, or the quota message on a 400 (FACTS 4: seen on non-429 statuses too)."""
+    """A 429, or the quota message on a 400 (docs/sources/linnworks.md §4.2: seen on non-429 statuses too)."""
     if response.status_code == 429:
         return True
     return response.status_code == 400 and settings.QUOTA_MESSAGE in response.text.lower()

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
 
-from loaders.linnworks import linnworks, select_resources, settings
+from loaders.contract import Warehouse
+from loaders.linnworks import settings
 from loaders.linnworks.client import LinnworksClient, LinnworksError, client_from_config
 from loaders.linnworks.progress import Progress
-from loaders.warehouse import Target
+from loaders.linnworks.source import linnworks, select_resources
 
 Echo = Callable[[str], None]
 
@@ -70,7 +71,7 @@ def _missing_settings(error: ConfigFieldMissingException) -> str:
 
 
 def load_linnworks(
-    target: Target,
+    target: Warehouse,
     resources: Sequence[str] | None = None,
     full_refresh: bool = False,
     echo: Echo = print,

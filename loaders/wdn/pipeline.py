@@ -18,10 +18,11 @@ import requests
 from dlt.common.pipeline import SupportsPipeline
 from dlt.extract import DltSource
 
-from loaders.warehouse import Target
-from loaders.wdn import settings, wdn_catalogue, wdn_offers
+from loaders.contract import Warehouse
+from loaders.wdn import settings
 from loaders.wdn.freshness import listed_brands, stale_product_ids, stamp, utc_now
 from loaders.wdn.options import WdnOptions
+from loaders.wdn.source import wdn_catalogue, wdn_offers
 
 Echo = Callable[[str], None]
 
@@ -89,7 +90,7 @@ def _root_error(error: BaseException) -> str:
 
 
 def load_wdn(
-    target: Target,
+    target: Warehouse,
     brands: Sequence[str] | None = None,
     options: WdnOptions | None = None,
     now: datetime | None = None,

@@ -22,7 +22,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from loaders.linnworks.sandbox import Sandbox, running_sandbox
+from sandboxes.linnworks import Sandbox, running_sandbox
 
 AIRBYTE_PACKAGE = "airbyte-source-linnworks==0.1.66"
 AUTH = "/api/Auth/AuthorizeByApplication"
