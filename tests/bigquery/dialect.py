@@ -173,10 +173,19 @@ def bigquery_problems(sql: str) -> list[str]:
     return problems
 
 
+def _model_files(root: Path) -> list[Path]:
+    """The .sql files dbt wrote under `root`, without unit-test fixtures (`<models>.yml/<input>.sql`): dbt writes
+    the fixture of an input to the same path for every unit test of that YAML file that mocks it, so threads
+    running two such tests write the file over each other and a reader can catch a mix of both. The fixtures'
+    SQL as sent is in dbt's log, where problems_in_dbt_log checks it."""
+    return [path for path in sorted(root.rglob("*.sql")) if not path.parent.name.endswith(".yml")]
+
+
 def problems_in_tree(root: Path) -> dict[str, list[str]]:
-    """bigquery_problems for every .sql file under `root` (dbt's target/compiled and target/run), by path."""
+    """bigquery_problems for every model, test and seed .sql file under `root` (dbt's target/compiled and
+    target/run), by path."""
     found: dict[str, list[str]] = {}
-    for path in sorted(root.rglob("*.sql")):
+    for path in _model_files(root):
         if problems := bigquery_problems(path.read_text()):
             found[str(path.relative_to(root))] = problems
     return found
@@ -217,7 +226,7 @@ def _normalized(sql: str) -> str:
 def problems_in_dbt_log(log: Path, *covered: Path) -> dict[str, list[str]]:
     """bigquery_problems for each distinct statement in dbt's log that no .sql file under `covered` (dbt's
     target/compiled and target/run, checked by problems_in_tree) holds, by node."""
-    seen = {_normalized(path.read_text()) for root in covered for path in root.rglob("*.sql")}
+    seen = {_normalized(path.read_text()) for root in covered for path in _model_files(root)}
     found: dict[str, list[str]] = {}
     for node, sql in statements_in_dbt_log(log):
         text = _normalized(sql)
