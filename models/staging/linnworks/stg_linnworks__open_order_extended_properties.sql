@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ linnworks_source('open_orders__extended_properties', {
+    select * from {{ source_or_empty('linnworks', 'open_orders__extended_properties', linnworks_columns({
         'row_id':         'string',
         'name':           'string',
         'value':          'string',
@@ -10,7 +10,7 @@ source as (
         '_dlt_id':        'string',
         '_dlt_parent_id': 'string',
         '_dlt_list_idx':  'bigint',
-    }) }}
+    })) }}
 
 ),
 

@@ -2,12 +2,12 @@ with
 
 source as (
 
-    select * from {{ linnworks_source('open_orders__folder_name', {
+    select * from {{ source_or_empty('linnworks', 'open_orders__folder_name', linnworks_columns({
         'value':          'string',
         '_dlt_id':        'string',
         '_dlt_parent_id': 'string',
         '_dlt_list_idx':  'bigint',
-    }) }}
+    })) }}
 
 ),
 

@@ -2,14 +2,14 @@ with
 
 source as (
 
-    select * from {{ linnworks_source('open_orders__items__bin_racks', {
+    select * from {{ source_or_empty('linnworks', 'open_orders__items__bin_racks', linnworks_columns({
         'location':       'string',
         'bin_rack':       'string',
         'quantity':       'bigint',
         '_dlt_id':        'string',
         '_dlt_parent_id': 'string',
         '_dlt_list_idx':  'bigint',
-    }) }}
+    })) }}
 
 ),
 

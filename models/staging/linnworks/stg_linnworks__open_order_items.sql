@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ linnworks_source('open_orders__items', {
+    select * from {{ source_or_empty('linnworks', 'open_orders__items', linnworks_columns({
         'row_id':                      'string',
         'order_id':                    'string',
         'stock_item_id':               'string',
@@ -52,7 +52,7 @@ source as (
         '_dlt_id':                     'string',
         '_dlt_parent_id':              'string',
         '_dlt_list_idx':               'bigint',
-    }) }}
+    })) }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ linnworks_source('open_orders__notes', {
+    select * from {{ source_or_empty('linnworks', 'open_orders__notes', linnworks_columns({
         'order_note_id':  'string',
         'order_id':       'string',
         'note':           'string',
@@ -12,7 +12,7 @@ source as (
         '_dlt_id':        'string',
         '_dlt_parent_id': 'string',
         '_dlt_list_idx':  'bigint',
-    }) }}
+    })) }}
 
 ),
 

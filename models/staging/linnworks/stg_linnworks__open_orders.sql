@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ linnworks_source('open_orders', {
+    select * from {{ source_or_empty('linnworks', 'open_orders', linnworks_columns({
         'order_id':                                      'string',
         'num_order_id':                                  'bigint',
         'fulfilment_location_id':                        'string',
@@ -84,7 +84,7 @@ source as (
         'processed_date_time':                           'timestamp',
         '_dlt_load_id':                                  'string',
         '_dlt_id':                                       'string',
-    }) }}
+    })) }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ linnworks_source('order_details__extended_properties', {
+    select * from {{ source_or_empty('linnworks', 'order_details__extended_properties', linnworks_columns({
         'row_id':         'string',
         'name':           'string',
         'value':          'string',
@@ -11,7 +11,7 @@ source as (
         '_dlt_parent_id': 'string',
         '_dlt_root_id':   'string',
         '_dlt_list_idx':  'bigint',
-    }) }}
+    })) }}
 
 ),
 

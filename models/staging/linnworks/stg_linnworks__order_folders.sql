@@ -2,13 +2,13 @@ with
 
 source as (
 
-    select * from {{ linnworks_source('order_details__folder_name', {
+    select * from {{ source_or_empty('linnworks', 'order_details__folder_name', linnworks_columns({
         'value':          'string',
         '_dlt_id':        'string',
         '_dlt_parent_id': 'string',
         '_dlt_root_id':   'string',
         '_dlt_list_idx':  'bigint',
-    }) }}
+    })) }}
 
 ),
 

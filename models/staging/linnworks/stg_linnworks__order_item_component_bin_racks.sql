@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ linnworks_source('order_details__items__composite_sub_items__bin_racks', {
+    select * from {{ source_or_empty('linnworks', 'order_details__items__composite_sub_items__bin_racks', linnworks_columns({
         'location':       'string',
         'bin_rack':       'string',
         'quantity':       'bigint',
@@ -10,7 +10,7 @@ source as (
         '_dlt_parent_id': 'string',
         '_dlt_root_id':   'string',
         '_dlt_list_idx':  'bigint',
-    }) }}
+    })) }}
 
 ),
 

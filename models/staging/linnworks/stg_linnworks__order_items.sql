@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ linnworks_source('order_details__items', {
+    select * from {{ source_or_empty('linnworks', 'order_details__items', linnworks_columns({
         'row_id':                      'string',
         'order_id':                    'string',
         'stock_item_id':               'string',
@@ -53,7 +53,7 @@ source as (
         '_dlt_parent_id':              'string',
         '_dlt_root_id':                'string',
         '_dlt_list_idx':               'bigint',
-    }) }}
+    })) }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ linnworks_source('order_details__notes', {
+    select * from {{ source_or_empty('linnworks', 'order_details__notes', linnworks_columns({
         'order_note_id':  'string',
         'order_id':       'string',
         'note':           'string',
@@ -13,7 +13,7 @@ source as (
         '_dlt_parent_id': 'string',
         '_dlt_root_id':   'string',
         '_dlt_list_idx':  'bigint',
-    }) }}
+    })) }}
 
 ),
 

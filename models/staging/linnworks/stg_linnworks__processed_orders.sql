@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ linnworks_source('processed_orders', {
+    select * from {{ source_or_empty('linnworks', 'processed_orders', linnworks_columns({
         'pk_order_id':              'string',
         'n_order_id':               'bigint',
         'reference_num':            'string',
@@ -54,7 +54,7 @@ source as (
         'd_cancelled_on':           'timestamp',
         '_dlt_load_id':             'string',
         '_dlt_id':                  'string',
-    }) }}
+    })) }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ linnworks_source('stock_item_details', {
+    select * from {{ source_or_empty('linnworks', 'stock_item_details', linnworks_columns({
         'stock_item_id':               'string',
         'stock_item_int_id':           'bigint',
         'item_number':                 'string',
@@ -29,7 +29,7 @@ source as (
         'creation_date':               'timestamp',
         '_dlt_load_id':                'string',
         '_dlt_id':                     'string',
-    }) }}
+    })) }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ linnworks_source('stock_items', {
+    select * from {{ source_or_empty('linnworks', 'stock_items', linnworks_columns({
         'stock_item_id':               'string',
         'stock_item_int_id':           'bigint',
         'item_number':                 'string',
@@ -30,7 +30,7 @@ source as (
         'creation_date':               'timestamp',
         '_dlt_load_id':                'string',
         '_dlt_id':                     'string',
-    }) }}
+    })) }}
 
 ),
 

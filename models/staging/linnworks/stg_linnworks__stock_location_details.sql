@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ linnworks_source('stock_location_details', {
+    select * from {{ source_or_empty('linnworks', 'stock_location_details', linnworks_columns({
         'stock_location_id':                             'string',
         'stock_location_int_id':                         'bigint',
         'location_name':                                 'string',
@@ -20,7 +20,7 @@ source as (
         'fulfilment_center_deduct_stock_when_processed': 'boolean',
         '_dlt_load_id':                                  'string',
         '_dlt_id':                                       'string',
-    }) }}
+    })) }}
 
 ),
 
