@@ -66,7 +66,7 @@ renamed as (
         nullif(trim(reference_num), '') as reference_number,
         nullif(trim(secondary_reference), '') as secondary_reference,
         nullif(trim(external_reference), '') as external_reference,
-        source.source as source,
+        source.source as source,  -- noqa: RF03, AL09
         sub_source,
         nullif(trim(channel_buyer_name), '') as channel_buyer_name,
         account_name,

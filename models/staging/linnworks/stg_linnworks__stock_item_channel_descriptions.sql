@@ -22,7 +22,7 @@ renamed as (
         pk_row_id as channel_description_id,
         stock_item_id,
         stock_item_int_id,
-        source.source as source,
+        source.source as source,  -- noqa: RF03, AL09
         sub_source,
         description,
         _dlt_id as dlt_id,

@@ -24,7 +24,7 @@ renamed as (
         pk_row_id as channel_price_id,
         stock_item_id,
         stock_item_int_id,
-        source.source as source,
+        source.source as source,  -- noqa: RF03, AL09
         sub_source,
         nullif(trim(tag), '') as tag,
         update_status,

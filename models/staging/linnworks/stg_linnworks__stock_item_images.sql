@@ -26,7 +26,7 @@ renamed as (
         stock_item_id,
         stock_item_int_id,
         full_source as image_url,
-        source.source as thumbnail_url,
+        source.source as thumbnail_url,  -- noqa: RF03
         coalesce(checksum_value, check_sum_value) as checksum,
         sort_order,
         is_main,
