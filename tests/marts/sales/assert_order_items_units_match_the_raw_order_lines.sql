@@ -35,11 +35,12 @@ raw_units as (
         raw_lines.quantity
 
     from raw_lines
-    where not exists (
-        select 1
-        from raw_components
-        where raw_components._dlt_parent_id = raw_lines._dlt_id
-    )
+    where
+        not exists (
+            select 1
+            from raw_components
+            where raw_components._dlt_parent_id = raw_lines._dlt_id
+        )
 
     union all
 
