@@ -70,10 +70,10 @@ final as (
     from stock_feed_rows
     inner join ranked_files
         on stock_feed_rows.supplier = ranked_files.supplier
-        and stock_feed_rows.feed_date = ranked_files.feed_date
-        and stock_feed_rows.file_name = ranked_files.file_name
-        and stock_feed_rows.load_id = ranked_files.load_id
-        and ranked_files.file_rank = 1
+            and stock_feed_rows.feed_date = ranked_files.feed_date
+            and stock_feed_rows.file_name = ranked_files.file_name
+            and stock_feed_rows.load_id = ranked_files.load_id
+            and ranked_files.file_rank = 1
     inner join suppliers
         on stock_feed_rows.supplier = suppliers.supplier
 

@@ -4,21 +4,21 @@ with
 
 raw_lines as (
 
-    select * from {{ linnworks_source('order_details__items', {
+    select * from {{ source_or_empty('linnworks', 'order_details__items', linnworks_columns({
         '_dlt_id': 'string',
         'sku': 'string',
         'quantity': 'bigint',
-    }) }}
+    })) }}
 
 ),
 
 raw_components as (
 
-    select * from {{ linnworks_source('order_details__items__composite_sub_items', {
+    select * from {{ source_or_empty('linnworks', 'order_details__items__composite_sub_items', linnworks_columns({
         '_dlt_parent_id': 'string',
         'sku': 'string',
         'quantity': 'bigint',
-    }) }}
+    })) }}
 
 ),
 
@@ -35,11 +35,12 @@ raw_units as (
         raw_lines.quantity
 
     from raw_lines
-    where not exists (
-        select 1
-        from raw_components
-        where raw_components._dlt_parent_id = raw_lines._dlt_id
-    )
+    where
+        not exists (
+            select 1
+            from raw_components
+            where raw_components._dlt_parent_id = raw_lines._dlt_id
+        )
 
     union all
 

@@ -58,8 +58,8 @@ final as (
     from channel_prices
     left join titles_by_channel
         on channel_prices.stock_item_id = titles_by_channel.stock_item_id
-        and channel_prices.source = titles_by_channel.source
-        and channel_prices.sub_source = titles_by_channel.sub_source
+            and channel_prices.source = titles_by_channel.source
+            and channel_prices.sub_source = titles_by_channel.sub_source
     left join rules_by_price
         on channel_prices.channel_price_id = rules_by_price.channel_price_id
 

@@ -80,8 +80,8 @@ final as (
         on rtg_feeds.supplier = rtg_labels.supplier
     left join listed_out_of_stock
         on rtg_feeds.supplier = listed_out_of_stock.supplier
-        and rtg_feeds.feed_date = listed_out_of_stock.feed_date
-        and rtg_labels.custom_label = listed_out_of_stock.custom_label
+            and rtg_feeds.feed_date = listed_out_of_stock.feed_date
+            and rtg_labels.custom_label = listed_out_of_stock.custom_label
 
 )
 

@@ -39,22 +39,28 @@ final as (
         feed_row_number,
         cast(
             case quantity_rule
-                when 'numeric' then
-                    case
-                        when stock_number >= 1 then floor(
-                            case
-                                when quantity_cap is not null and stock_number > quantity_cap then quantity_cap
-                                else stock_number
-                            end
-                        )
-                        else 0
-                    end
-                when 'flag' then
-                    case
-                        when trim(stock_value) = in_stock_value then in_stock_quantity
-                        when in_stock_any_case and upper(trim(stock_value)) = upper(in_stock_value) then in_stock_quantity
-                        else 0
-                    end
+                when 'numeric'
+                    then
+                        case
+                            when stock_number >= 1
+                                then
+                                    floor(
+                                        case
+                                            when quantity_cap is not null and stock_number > quantity_cap
+                                                then quantity_cap
+                                            else stock_number
+                                        end
+                                    )
+                            else 0
+                        end
+                when 'flag'
+                    then
+                        case
+                            when trim(stock_value) = in_stock_value then in_stock_quantity
+                            when in_stock_any_case and upper(trim(stock_value)) = upper(in_stock_value)
+                                then in_stock_quantity
+                            else 0
+                        end
                 when 'listed' then in_stock_quantity
             end as {{ dbt.type_bigint() }}
         ) as quantity,

@@ -31,9 +31,9 @@ sold as (
 as_of as (
 
     {% if as_of_date -%}
-    select cast('{{ as_of_date }}' as date) as sales_as_of_date
+        select cast('{{ as_of_date }}' as date) as sales_as_of_date
     {%- else -%}
-    select max(processed_date) as sales_as_of_date from sold
+        select max(processed_date) as sales_as_of_date from sold
     {%- endif %}
 
 ),
@@ -45,7 +45,8 @@ dated as (
         sold.quantity,
         sold.processed_date,
         as_of.sales_as_of_date,
-        {{ dbt.datediff('sold.processed_date', 'as_of.sales_as_of_date', 'day') }} as days_before
+        {{ dbt.datediff('sold.processed_date', 'as_of.sales_as_of_date', 'day') }}
+            as days_before
 
     from sold
     cross join as_of

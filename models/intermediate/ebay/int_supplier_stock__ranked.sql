@@ -36,8 +36,8 @@ final as (
     from numbered as newest
     left join numbered as previous
         on newest.supplier = previous.supplier
-        and newest.custom_label = previous.custom_label
-        and previous.appearance = 2
+            and newest.custom_label = previous.custom_label
+            and previous.appearance = 2
     where newest.appearance = 1
 
 )

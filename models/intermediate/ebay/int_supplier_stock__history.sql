@@ -51,7 +51,7 @@ mapped as (
     from quantified
     inner join products
         on quantified.supplier = products.supplier
-        and quantified.part_number = products.part_number
+            and quantified.part_number = products.part_number
     group by
         quantified.supplier,
         products.custom_label,
@@ -61,9 +61,21 @@ mapped as (
 
 unioned as (
 
-    select supplier, custom_label, quantity, feed_date, loaded_at from mapped
+    select
+        supplier,
+        custom_label,
+        quantity,
+        feed_date,
+        loaded_at
+    from mapped
     union all
-    select supplier, custom_label, quantity, feed_date, loaded_at from rtg_quantified
+    select
+        supplier,
+        custom_label,
+        quantity,
+        feed_date,
+        loaded_at
+    from rtg_quantified
 
 ),
 
