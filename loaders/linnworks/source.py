@@ -277,7 +277,9 @@ def open_orders(order_ids: list[str], client: LinnworksClient) -> list[Record]:
 
 
 # -- the source -------------------------------------------------------------------------------------------
-@dlt.source(name="linnworks")
+# root_key: every child table carries `_dlt_root_id`, the key of its root record (dlt adds it by itself only to merge
+# resources); the open-order child tables need it as the processed-order ones have it.
+@dlt.source(name="linnworks", root_key=True)
 def linnworks(
     start_date: str | None = None,
     orders_lookback_seconds: float = settings.ORDERS_LOOKBACK_SECONDS,
