@@ -38,7 +38,7 @@ from fastapi.testclient import TestClient
 from elt.cli import main as elt_main
 from elt.lock import warehouse_lock
 from elt.targets import Target
-from elt.web import app as web_app
+from elt.web import site as web_site
 from elt.web.app import NOT_BUILT, Warehouse, create_app
 from elt.web.refresh import REFRESH_SECONDS, BadApiRefresher, Countdown, countdown
 from elt.web.uploads import UploadRejected, safe_file_name, store_upload
@@ -68,10 +68,20 @@ def client(target: Target, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> I
         yield test_client
 
 
+def _routes(routes: list[Any]) -> list[Any]:
+    """Every route, those of the pages' routers included (FastAPI keeps an included router as one entry that
+    holds the router: `original_router`)."""
+    out = []
+    for route in routes:
+        included = getattr(route, "original_router", None)
+        out.extend(_routes(included.routes) if included is not None else [route])
+    return out
+
+
 def _pages(test_client: TestClient) -> list[tuple[str, str]]:
     """(method, path) for every route of the app, path parameters filled in."""
     out = []
-    for route in test_client.app.routes:
+    for route in _routes(test_client.app.routes):
         for method in sorted(getattr(route, "methods", None) or []):
             if method != "HEAD":
                 out.append((method, re.sub(r"\{[^}]+\}", "x", route.path)))
@@ -301,7 +311,7 @@ def test_a_missing_table_reads_as_not_built_and_any_other_error_is_raised(
     with pytest.raises(duckdb.ParserException):
         warehouse.rows("select from where")
 
-    monkeypatch.setattr(web_app, "READ_WAIT_SECONDS", 0.2)
+    monkeypatch.setattr(web_site, "READ_WAIT_SECONDS", 0.2)
     with warehouse_lock(target):  # a load or a build holds the warehouse
         rows, message = warehouse.rows("select thing_id, name from marts.things")
         assert rows == [{"thing_id": 1, "name": "a"}]
