@@ -10,6 +10,7 @@ import pytest
 import xlsxwriter
 
 from elt.targets import Target
+from tests.support.image import Image, build_image
 
 DAY = dt.date(2026, 11, 20)
 
@@ -43,3 +44,9 @@ def target(tmp_path: Path) -> Target:
 def query(target: Target, sql: str, params: Sequence[object] = ()) -> list[tuple]:
     with target.connect() as con:
         return con.execute(sql, list(params)).fetchall()
+
+
+@pytest.fixture(scope="session")
+def image(tmp_path_factory: pytest.TempPathFactory) -> Image:
+    """The production image's /app and Python environment, built here as the Dockerfile builds them."""
+    return build_image(tmp_path_factory.mktemp("image"))

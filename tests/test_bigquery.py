@@ -51,6 +51,7 @@ from sandboxes.wdn.server import running_wdn_sandbox
 from tests.bigquery import emulator as launcher
 from tests.bigquery.dialect import bigquery_problems, problems_in_dbt_log, problems_in_tree
 from tests.bigquery.emulator import Emulator, EmulatorUnavailable, install, running_emulator
+from tests.support.image import Image
 
 if TYPE_CHECKING:
     from google.cloud import bigquery
@@ -175,8 +176,11 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> SampleFiles:
 
 
 @pytest.fixture(scope="module")
-def runs(bigquery_env: dict[str, str], sample: SampleFiles, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Run]:
-    """The demo flow on DuckDB and on BigQuery: files in-process, then both `elt run`s side by side."""
+def runs(
+    bigquery_env: dict[str, str], sample: SampleFiles, image: Image, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Run]:
+    """The demo flow on DuckDB and on BigQuery: files in-process, then both `elt run`s side by side; the BigQuery
+    one is the image's command run in the image's own environment and /app (tests/support/image.py)."""
     root = tmp_path_factory.mktemp("runs")
     duckdb_target = Target.from_options("duckdb", root / "w.duckdb")
     bigquery_target = Target.from_options("bigquery")
@@ -192,8 +196,9 @@ def runs(bigquery_env: dict[str, str], sample: SampleFiles, tmp_path_factory: py
         list(pool.map(lambda run: _load_files(run, sample), runs.values()))
     commands = {
         "duckdb": [_elt(), "run", "--target", "duckdb", "--duckdb", str(duckdb_target.duckdb_path)],
-        "bigquery": [_elt(), *_image_command()[1:]],  # as Cloud Run runs the image
+        "bigquery": [image.elt, *_image_command()[1:]],  # as Cloud Run runs the image
     }
+    where = {"duckdb": (PROJECT_DIR, {}), "bigquery": (image.app, {"PYTHONPATH": str(image.app)})}
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)  # both Linnworks sandboxes' "now": the same orders
     env = {
         **os.environ,
@@ -209,9 +214,10 @@ def runs(bigquery_env: dict[str, str], sample: SampleFiles, tmp_path_factory: py
         for name, command in commands.items():
             runs[name].started_at = dt.datetime.now(dt.UTC)
             with open(root / f"{name}.log", "w") as log:
+                cwd, image_env = where[name]
                 processes[name] = subprocess.Popen(
-                    command, stdout=log, stderr=subprocess.STDOUT, text=True, cwd=PROJECT_DIR,
-                    env={**env, **apis[name], **runs[name].env},
+                    command, stdout=log, stderr=subprocess.STDOUT, text=True, cwd=cwd,
+                    env={**env, **apis[name], **runs[name].env, **image_env},
                 )  # fmt: skip
         for name, process in processes.items():
             run = runs[name]
@@ -525,13 +531,13 @@ def _create_properties(run: Run, model: str) -> dict[str, exp.Expression]:
 def test_stock_history_partitions_expire_with_the_retention_window(on_bigquery: Run) -> None:
     """The emulator accepts `partition_expiration_days` but neither reports nor applies it: read dbt's DDL."""
     retention = yaml.safe_load((PROJECT_DIR / "dbt_project.yml").read_text())["vars"]["supplier_stock_retention_days"]
-    properties = _create_properties(on_bigquery, "intermediate/supplier_stock/int_supplier_stock__history")
+    properties = _create_properties(on_bigquery, "intermediate/ebay/int_supplier_stock__history")
 
     assert properties["PartitionedByProperty"].this.sql("bigquery") == "feed_date"
     assert properties["ClusterProperty"].sql("bigquery") == "CLUSTER BY supplier"
     assert properties["Property"].name == "partition_expiration_days"
     assert int(properties["Property"].args["value"].name) == retention
-    orders = _create_properties(on_bigquery, "marts/linnworks/orders")
+    orders = _create_properties(on_bigquery, "marts/sales/orders")
     assert orders["PartitionedByProperty"].this.sql("bigquery") == "processed_date"
     assert orders["ClusterProperty"].sql("bigquery") == "CLUSTER BY source"
     assert "Property" not in orders  # orders are kept: no partition expiry
@@ -540,7 +546,7 @@ def test_stock_history_partitions_expire_with_the_retention_window(on_bigquery: 
 @pytest.mark.slow
 def test_bigquery_table_options_never_reach_duckdb(on_duckdb: Run) -> None:
     run_dir = on_duckdb.dbt_dir / "run/elt/models"
-    for model in ("intermediate/supplier_stock/int_supplier_stock__history", "marts/linnworks/orders"):
+    for model in ("intermediate/ebay/int_supplier_stock__history", "marts/sales/orders"):
         ddl = (run_dir / f"{model}.sql").read_text().lower()
         assert "partition" not in ddl and "cluster" not in ddl, model
     assert "cluster" not in (run_dir / "marts/ebay/ebay.sql").read_text().lower()
