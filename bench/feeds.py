@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import xlsxwriter
 
 if TYPE_CHECKING:
-    from bench.run import Figure
+    from bench.measure import Figure
 
 FPS_HEADER = ["Product Code", "Short Description", "MFG Code", "Free Stock Available Flag", "Price", "Brand"]
 
@@ -109,8 +109,7 @@ def figures(quick: bool, runs: int, folder: Path) -> list[Figure]:
     the same runs, the ratios, and the peak memory a read adds for a small and a big feed."""
     import subprocess
 
-    from bench.measure import Stat, timed
-    from bench.run import Figure
+    from bench.measure import Figure, Stat, timed
 
     big = 50_000 if quick else 236_000
     small = 10_000 if quick else 50_000
@@ -156,10 +155,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     options = parser.parse_args()
     if options.figures:
-        from bench.run import _table
+        from bench.measure import table
 
         with tempfile.TemporaryDirectory(prefix="elt-bench-feeds-") as tmp:
-            print("\n".join(_table(figures(options.quick, max(3, options.runs), Path(tmp)))))
+            print("\n".join(table(figures(options.quick, max(3, options.runs), Path(tmp)))))
     elif options.path:
         print(peak_growth_mb(options.path, options.reader))
     else:

@@ -14,22 +14,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-from bench.measure import Stat, run_child
+from bench.measure import Figure, Stat, run_child, table
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
-
-
-@dataclass(frozen=True)
-class Figure:
-    benchmark: str
-    figure: str
-    stat: Stat
-    unit: str
-    goal: str = ""
-    digits: int = 2
 
 
 def _machine() -> str:
@@ -222,13 +211,6 @@ BENCHMARKS: dict[str, Callable[[bool, int, Path], list[Figure]]] = {
 }
 
 
-def _table(figures: list[Figure]) -> list[str]:
-    lines = ["| benchmark | figure | min / median / max | unit | goal |", "|---|---|---|---|---|"]
-    for f in figures:
-        lines.append(f"| {f.benchmark} | {f.figure} | {f.stat.fmt(f.digits)} | {f.unit} | {f.goal} |")
-    return lines
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, for CI-sized machines (minutes)")
@@ -243,10 +225,10 @@ def main() -> None:
             folder = Path(tmp) / name
             folder.mkdir()
             figures.extend(BENCHMARKS[name](options.quick, runs, folder))
-            print("\n".join(_table(figures)), flush=True)
+            print("\n".join(table(figures)), flush=True)
     mode = "quick" if options.quick else "full"
     now = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
-    table = _table(figures)
+    rows = table(figures)
     header = [
         f"- date: {now}; mode: {mode}; runs per figure: {runs}",
         f"- machine: {_machine()}",
@@ -258,8 +240,8 @@ def main() -> None:
         kept = [line for line in old if line.startswith("|") and not any(line.startswith(n) for n in names)]
         header = [line for line in old if line.startswith("- ")]
         header.append(f"- re-run on {now}: `python -m bench.run --only {' --only '.join(options.only)}`")
-        table = kept + table[2:]  # kept starts with the header rows
-    report = ["# Benchmark results", "", *header, "", *table, ""]
+        rows = kept + rows[2:]  # kept starts with the header rows
+    report = ["# Benchmark results", "", *header, "", *rows, ""]
     RESULTS.write_text("\n".join(report))
     print(f"\nwrote {RESULTS}")
 

@@ -12,14 +12,22 @@ import fcntl
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from elt.targets import Target
+from typing import Protocol
 
 POLL_SECONDS = 0.5
+
+
+class Lockable(Protocol):
+    """A warehouse with a lock (elt.targets.Target)."""
+
+    @property
+    def state_dir(self) -> Path: ...
+
+    def lock(
+        self, wait_seconds: float, on_wait: Callable[[str], None] | None = None
+    ) -> AbstractContextManager[None]: ...
 
 
 class WarehouseBusy(RuntimeError):
@@ -30,13 +38,13 @@ def wait_seconds_from_env() -> float:
     return float(os.environ.get("ELT_LOCK_WAIT_SECONDS", "300"))
 
 
-def lock_path(target: Target) -> Path:
+def lock_path(target: Lockable) -> Path:
     return target.state_dir / "elt.lock"
 
 
 @contextmanager
 def warehouse_lock(
-    target: Target, wait_seconds: float | None = None, on_wait: Callable[[str], None] | None = None
+    target: Lockable, wait_seconds: float | None = None, on_wait: Callable[[str], None] | None = None
 ) -> Iterator[None]:
     """Hold `target`'s lock for the duration of the block; WarehouseBusy when it stays held past the wait."""
     wait = wait_seconds_from_env() if wait_seconds is None else wait_seconds
