@@ -7,6 +7,7 @@ moment with a timer. POINT is one of:
     normalize        when dlt has normalized the package but not yet committed it
     normalize-commit between dlt's two normalize commit moves (the package is in both folders)
     load:N           after the Nth load job of the package completed (the others not yet loaded)
+    load-commit:T    when the destination has committed table T's load job but dlt has not recorded it yet
 
 The process kills itself with SIGKILL: no handler, no `finally`, no flush runs, exactly as `kill -9` would.
 """
@@ -19,7 +20,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-POINTS = ("extract", "normalize", "normalize-commit", "load")
+POINTS = ("extract", "normalize", "normalize-commit", "load", "load-commit")
 
 
 def _die() -> None:
@@ -57,8 +58,25 @@ def _extract_after(batches: int) -> None:
     Extractor.write_items = write_items  # type: ignore[method-assign]
 
 
+def _before_recording(table: str) -> None:
+    """Kill as dlt is about to record that table's job as done: its rows are committed, dlt does not know it."""
+    from dlt.common.storages.load_package import PackageStorage
+
+    original = PackageStorage.save_pending_transition
+
+    def save_pending_transition(self: Any, load_id: str, file_name: str, *args: Any, **kwargs: Any) -> None:
+        if file_name.split(".")[0] == table:
+            _die()
+        original(self, load_id, file_name, *args, **kwargs)
+
+    PackageStorage.save_pending_transition = save_pending_transition  # type: ignore[method-assign]
+
+
 def install(point: str) -> None:
     name, _, number = point.partition(":")
+    if name == "load-commit":
+        _before_recording(number)
+        return
     count = int(number or 1)
     if name == "extract":
         _extract_after(count)

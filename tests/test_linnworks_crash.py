@@ -73,6 +73,7 @@ def orders_cursor(target: Target) -> datetime:
 KILLS = {
     "extract:5": "in the middle of extraction, five pages in",
     "load:1": "in the middle of loading, after the first load job",
+    "load-commit:order_details": "after the destination committed a load job, before dlt recorded it",
 }
 
 
