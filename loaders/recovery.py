@@ -3,8 +3,9 @@
 dlt 1.31 resumes most of a killed run itself: `normalize()` redoes a package it had not committed; `load()`
 goes on with a package's new jobs and skips each started job whose outcome it recorded, in a marker under
 `.pending_transitions` written after the destination committed the job (dlt-hub/dlt#3767). The parts below
-cover what it does not. Each was measured by turning it off and running tests/test_linnworks_crash.py and
-tests/test_resume_and_idempotency.py (twice each); tests/test_recovery_contract.py reproduces each state.
+cover what it does not. Each was measured by turning it off and running tests/loaders/linnworks/test_crash.py
+and tests/loaders/test_resume_and_idempotency.py (twice each); tests/loaders/test_recovery_contract.py reproduces
+each state.
 
 - `finish_interrupted_normalize`. dlt commits a normalized package by renaming it into the load folder, then
   deleting its extracted copy, and never looks for a package left in both: after a kill between the two,
@@ -40,7 +41,7 @@ their keys). Keep it so: a new resource must not use write_disposition "append".
 
 Private dlt parts used: `Pipeline._get_normalize_storage()`, `Pipeline._get_load_storage()` and the package
 layout behind `PackageStorage` (job folders, schema update files, pending transitions), everything else through
-public dlt APIs. tests/test_recovery_contract.py names what changed when they differ from what was verified,
+public dlt APIs. tests/loaders/test_recovery_contract.py names what changed when they differ from what was verified,
 and fails on any dlt but VERIFIED_DLT_VERSION.
 """
 

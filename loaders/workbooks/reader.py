@@ -11,8 +11,8 @@ taken out of the byte stream before expat sees it (`_ValueTags`: two callbacks f
 with a file is its shared-strings table, kept as one UTF-8 buffer plus offsets (about 17 bytes a string; a list
 of str took 3.8x that for the 236k-row feed). Cells of columns a caller does not need are counted, not decoded.
 
-Semantics follow what python-calamine gave the loaders (tests/test_xlsx_reader.py checks them cell by cell):
-shared strings with rich-text runs joined and phonetic runs left out, inline strings, formula string results,
+Semantics follow what python-calamine gave the loaders (tests/loaders/workbooks/test_xlsx_reader.py checks them cell
+by cell): shared strings with rich-text runs joined and phonetic runs left out, inline strings, formula string results,
 booleans, numbers (`<v>` text, exponents included), dates by the cell style's number format (built-in date
 formats and custom formats with date tokens; 1900 and 1904 date systems), `t="d"` ISO dates, error cells as
 blanks, sparse rows and cells placed by their `r` references, the first visible worksheet found through

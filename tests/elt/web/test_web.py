@@ -43,7 +43,7 @@ from elt.web.app import NOT_BUILT, Warehouse, create_app
 from elt.web.refresh import REFRESH_SECONDS, BadApiRefresher, Countdown, countdown
 from elt.web.uploads import UploadRejected, safe_file_name, store_upload
 from loaders.workbooks.reader import OLE_MAGIC
-from tests.conftest import write_xlsx
+from tests.support.workbooks import write_xlsx
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 browser_test = pytest.mark.skipif(

@@ -16,7 +16,8 @@ from elt.targets import Target
 from loaders.product_master.source import load_products
 from loaders.store_listings.source import load_stores
 from loaders.supplier_feeds.source import load_supplier_stock
-from tests.conftest import query, write_workbook, write_xlsx
+from tests.support.warehouse import query
+from tests.support.workbooks import write_workbook, write_xlsx
 
 DAY1, DAY2 = dt.date(2026, 11, 19), dt.date(2026, 11, 20)
 MASTER = ["Custom Label", "Part Number", "Supplier", "Quantity"]

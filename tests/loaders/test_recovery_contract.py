@@ -25,8 +25,8 @@ from dlt.load.load import Load
 from loaders import recovery
 
 RERUN = (
-    "re-run tests/test_linnworks_crash.py and tests/test_resume_and_idempotency.py against the new dlt (each part "
-    "of loaders/recovery.py turned off in turn, as its docstring says), adapt loaders/recovery.py, then update "
+    "re-run tests/loaders/linnworks/test_crash.py and tests/loaders/test_resume_and_idempotency.py against the new "
+    "dlt (each part of loaders/recovery.py turned off in turn, as its docstring says), adapt loaders/recovery.py, then update "
     "VERIFIED_DLT_VERSION"
 )
 

@@ -17,7 +17,8 @@ from loaders.product_master.source import load_products
 from loaders.store_listings.source import load_stores
 from loaders.supplier_feeds.source import load_supplier_stock
 from sandboxes.samples import SampleFiles, generate
-from tests.conftest import query, write_workbook
+from tests.support.warehouse import query
+from tests.support.workbooks import write_workbook
 
 DAY = dt.date(2026, 11, 20)
 RETENTION = {"supplier_stock_retention_days": 2}  # short, so that the builds also drop days out of the window

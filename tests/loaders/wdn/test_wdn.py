@@ -25,7 +25,7 @@ from loaders.wdn.options import WdnOptions
 from loaders.wdn.pipeline import WdnLoad, load_wdn
 from sandboxes.wdn.data import generate_wdn_dataset
 from sandboxes.wdn.server import WdnSandbox, check_bind_host, running_wdn_sandbox
-from tests.conftest import query
+from tests.support.warehouse import query
 
 RAW_TABLES = ("brands", "products", "offers", "retailers")
 

@@ -4,10 +4,13 @@ sandbox's own data, and the comparison the reliability tests make (same keys, sa
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
+
+import pytest
 
 from elt.targets import Target
 from loaders.linnworks.records import parse_timestamp
@@ -144,3 +147,32 @@ def assert_lands_exactly(
     problems = differences(target, sandbox, tables, processed_since)
     assert not problems, problems
     assert all(sandbox_keys(sandbox, processed_since)[table] for table in tables if table != "order_details__notes")
+
+
+WINDOW = 2.0
+"""The rate-limit window the Linnworks suites shorten the sandbox and the loader to."""
+
+
+def configure(monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox, **settings: object) -> None:
+    """Point the loader's dlt config (env SOURCES__LINNWORKS__*) at the sandbox, with fast retries."""
+    values: dict[str, object] = {
+        **sandbox.credentials,
+        "auth_url": sandbox.url,
+        "rate_limit_window_seconds": WINDOW,
+        "retry_backoff_seconds": 0.05,
+        "request_timeout_seconds": 10,
+        **settings,
+    }
+    for name, value in values.items():
+        text = json.dumps(value) if isinstance(value, dict) else str(value)
+        monkeypatch.setenv(f"SOURCES__LINNWORKS__{name.upper()}", text)
+
+
+def table_counts(target: Target) -> dict[str, int]:
+    """Rows in every table of raw_linnworks (dlt's own tables left out)."""
+    with target.connect() as con:
+        tables = con.execute(
+            "select table_name from information_schema.tables where table_schema = ? and table_name not like '_dlt%'",
+            [DATASET],
+        ).fetchall()
+        return {name: con.execute(f"select count(*) from {DATASET}.{name}").fetchone()[0] for (name,) in tables}

@@ -23,7 +23,7 @@ from loaders.workbooks.cells import DATETIME, DURATION, number_format_kind
 from loaders.workbooks.files import find_files
 from loaders.workbooks.reader import SharedStrings, WorkbookError, cell_text, open_workbook
 from sandboxes.samples import generate
-from tests.test_bad_feeds import CASES
+from tests.support.bad_feeds import CASES
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

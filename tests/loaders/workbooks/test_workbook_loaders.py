@@ -13,8 +13,9 @@ from elt.targets import Target
 from loaders.product_master.source import load_products
 from loaders.store_listings.source import load_stores
 from loaders.supplier_feeds.source import load_supplier_stock
-from tests.conftest import DAY, query, write_workbook, write_xlsx
-from tests.test_bad_feeds import _broken_after_the_first_batch
+from tests.support.bad_feeds import broken_after_the_first_batch
+from tests.support.warehouse import query
+from tests.support.workbooks import DAY, write_workbook, write_xlsx
 
 FEED_ROWS = "select supplier, part_number, stock_value, row_number from raw_supplier_stock.stock_feed_rows"
 
@@ -235,7 +236,7 @@ def test_a_feed_found_unreadable_after_its_first_batch_is_rejected_whole_and_the
     write_xlsx(tmp_path / "v1/COM_stock.xlsx", [["Part No.", "Stock", None], ["C1", "", 4]])
     assert load_supplier_stock(target, [str(tmp_path / "v1")], DAY).ok
     (tmp_path / "v2").mkdir()
-    broken = _broken_after_the_first_batch(tmp_path / "v2/COM_stock.xlsx")
+    broken = broken_after_the_first_batch(tmp_path / "v2/COM_stock.xlsx")
     good = write_xlsx(tmp_path / "v2/APE_SF.xlsx", [["Part", "Stock"], ["A1", "YES"]])
     report = load_supplier_stock(target, [str(broken), str(good)], DAY)
 

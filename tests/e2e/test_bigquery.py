@@ -6,7 +6,7 @@ sandboxes (small ones, on 127.0.0.1, one set per target with the same seeds) and
 `elt run`s go at the same time. Then every raw table, every dbt node's status and every mart in models/marts
 must match DuckDB's (floats within 1e-9; load-time stamps apart).
 
-The emulator (tests/bigquery/) is local-bigquery 0.4.0 in its own cached Python 3.13 venv; the first run on a
+The emulator (tests/support/bigquery/) is local-bigquery 0.4.0 in its own cached Python 3.13 venv; the first run on a
 machine installs it (seconds with uv). When that install fails the emulator tests are skipped with a reason that
 says so; any other failure fails them. What the emulator cannot show (partition expiry, BigQuery-only SQL and type
 names) is checked on the SQL dbt sent instead; docs/bigquery.md lists the gaps.
@@ -48,9 +48,9 @@ from sandboxes.badapi.server import running_badapi_sandbox
 from sandboxes.linnworks import running_sandbox
 from sandboxes.samples import SampleFiles, generate
 from sandboxes.wdn.server import running_wdn_sandbox
-from tests.bigquery import emulator as launcher
-from tests.bigquery.dialect import bigquery_problems, problems_in_dbt_log, problems_in_tree
-from tests.bigquery.emulator import Emulator, EmulatorUnavailable, install, running_emulator
+from tests.support.bigquery import emulator as launcher
+from tests.support.bigquery.dialect import bigquery_problems, problems_in_dbt_log, problems_in_tree
+from tests.support.bigquery.emulator import Emulator, EmulatorUnavailable, install, running_emulator
 from tests.support.image import Image
 
 if TYPE_CHECKING:

@@ -23,10 +23,9 @@ from loaders.linnworks.pipeline import LinnworksLoad, load_linnworks
 from loaders.linnworks.records import parse_timestamp, type_order, type_stock_item
 from loaders.linnworks.source import RESOURCES, select_resources
 from sandboxes.linnworks import Sandbox, running_sandbox
-from tests.conftest import query
-from tests.linnworks_truth import assert_lands_exactly
+from tests.support.linnworks import WINDOW, assert_lands_exactly, configure, table_counts
+from tests.support.warehouse import query
 
-WINDOW = 2.0
 """Seconds of the sandbox's (and the loader's) rate-limit window: a shortened minute."""
 SMALL = {"items": 450, "orders": 600, "rate_window_seconds": WINDOW}
 DATASET = "raw_linnworks"
@@ -62,21 +61,6 @@ def new_sandbox(**options: Any) -> AbstractContextManager[Sandbox]:
     """A sandbox with fresh random credentials, so a leak of them is unmistakable."""
     credentials = {"application_id": str(uuid.uuid4()), "application_secret": str(uuid.uuid4())}
     return running_sandbox(**{**SMALL, **credentials, "token": str(uuid.uuid4()), **options})
-
-
-def configure(monkeypatch: pytest.MonkeyPatch, sandbox: Sandbox, **settings: object) -> None:
-    """Point the loader's dlt config (env SOURCES__LINNWORKS__*) at the sandbox, with fast retries."""
-    values: dict[str, object] = {
-        **sandbox.credentials,
-        "auth_url": sandbox.url,
-        "rate_limit_window_seconds": WINDOW,
-        "retry_backoff_seconds": 0.05,
-        "request_timeout_seconds": 10,
-        **settings,
-    }
-    for name, value in values.items():
-        text = json.dumps(value) if isinstance(value, dict) else str(value)
-        monkeypatch.setenv(f"SOURCES__LINNWORKS__{name.upper()}", text)
 
 
 def record_requests(sandbox: Sandbox, rewrite: Callable[[str, Any], Any] | None = None) -> list[Request]:
@@ -116,16 +100,6 @@ def as_other_servers_answer(value: Any) -> Any:
     if isinstance(value, list):
         return [as_other_servers_answer(member) for member in value]
     return value
-
-
-def table_counts(target: Target) -> dict[str, int]:
-    """Rows in every table of raw_linnworks (dlt's own tables left out)."""
-    with target.connect() as con:
-        tables = con.execute(
-            "select table_name from information_schema.tables where table_schema = ? and table_name not like '_dlt%'",
-            [DATASET],
-        ).fetchall()
-        return {name: con.execute(f"select count(*) from {DATASET}.{name}").fetchone()[0] for (name,) in tables}
 
 
 def warehouse_text(target: Target) -> list[str]:

@@ -24,7 +24,7 @@ from loaders.badapi.options import BadApiOptions
 from loaders.badapi.pipeline import BadApiLoad, load_badapi
 from sandboxes.badapi.data import CATEGORIES, generate_badapi_dataset
 from sandboxes.badapi.server import BadApiSandbox, running_badapi_sandbox
-from tests.conftest import query
+from tests.support.warehouse import query
 
 DATA_TABLES = ("products", "products__color", "availability")
 

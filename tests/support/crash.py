@@ -1,4 +1,5 @@
-"""Run `elt` in this process and SIGKILL it at an exact point of a load: `python -m tests.crash POINT elt-args…`.
+"""Run `elt` in this process and SIGKILL it at an exact point of a load:
+`python -m tests.support.crash POINT elt-args…`.
 
 The crash tests use it to kill a loader where a kill does the most harm, every time, instead of guessing a
 moment with a timer. POINT is one of:

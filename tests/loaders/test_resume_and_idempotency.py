@@ -19,7 +19,7 @@ from loaders.product_master.source import load_products
 from loaders.store_listings.source import load_stores
 from loaders.supplier_feeds.source import load_supplier_stock
 from sandboxes.samples import generate
-from tests.conftest import query
+from tests.support.warehouse import query
 
 DAY = dt.date(2026, 11, 20)
 FPS_ROWS = 120_000
@@ -44,8 +44,8 @@ def _big_feeds(folder: Path) -> Path:
 
 
 def _load_cmd(target: Target, feeds: Path, kill_at: str | None = None) -> list[str]:
-    """`elt load supplier-stock` of the feeds, or the same under tests/crash.py, SIGKILLed at `kill_at`."""
-    runner = ["-m", "tests.crash", kill_at] if kill_at else ["-m", "elt.cli"]
+    """`elt load supplier-stock` of the feeds, or the same under tests/support/crash.py, SIGKILLed at `kill_at`."""
+    runner = ["-m", "tests.support.crash", kill_at] if kill_at else ["-m", "elt.cli"]
     return [sys.executable, *runner, "--duckdb", str(target.duckdb_path), "load", "supplier-stock", str(feeds),
             "--date", DAY.isoformat()]  # fmt: skip
 

@@ -2,7 +2,7 @@
 exactly the sandbox's rows (keys compared table by table, none twice), and the processed-orders cursor never
 gets ahead of the orders that landed, even with no lookback to hide it.
 
-tests/crash.py runs `elt` in a subprocess and kills it at an exact point, every time."""
+tests/support/crash.py runs `elt` in a subprocess and kills it at an exact point, every time."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ from elt.targets import Target
 from loaders.linnworks import settings
 from loaders.linnworks.records import parse_timestamp
 from sandboxes.linnworks import Sandbox, running_sandbox
-from tests.conftest import query
-from tests.linnworks_truth import DATASET, assert_lands_exactly, warehouse_keys
+from tests.support.linnworks import DATASET, assert_lands_exactly, warehouse_keys
+from tests.support.warehouse import query
 
 ROOT = Path(__file__).resolve().parents[1]
 WINDOW = 2.0
@@ -40,7 +40,7 @@ def sandbox() -> Iterator[Sandbox]:
 
 def elt_load_linnworks(sandbox: Sandbox, target: Target, kill_at: str | None = None) -> subprocess.CompletedProcess:
     """`elt --duckdb … load linnworks -r RESOURCES` against the sandbox, with no orders lookback; under
-    tests/crash.py (SIGKILLed at `kill_at`) when given."""
+    tests/support/crash.py (SIGKILLed at `kill_at`) when given."""
     env = {
         **os.environ,
         **{f"SOURCES__LINNWORKS__{name.upper()}": value for name, value in sandbox.credentials.items()},
@@ -49,7 +49,7 @@ def elt_load_linnworks(sandbox: Sandbox, target: Target, kill_at: str | None = N
         "SOURCES__LINNWORKS__RETRY_BACKOFF_SECONDS": "0.05",
         "SOURCES__LINNWORKS__ORDERS_LOOKBACK_SECONDS": "0",
     }
-    runner = ["-m", "tests.crash", kill_at] if kill_at else ["-m", "elt.cli"]
+    runner = ["-m", "tests.support.crash", kill_at] if kill_at else ["-m", "elt.cli"]
     command = [
         sys.executable,
         *runner,

@@ -21,7 +21,8 @@ from loaders.product_master.source import load_products
 from loaders.store_listings.source import load_stores
 from loaders.supplier_feeds.source import load_supplier_stock
 from sandboxes.linnworks import Dataset, running_sandbox, sku_for
-from tests.conftest import query, write_workbook, write_xlsx
+from tests.support.warehouse import query
+from tests.support.workbooks import write_workbook, write_xlsx
 
 WINDOW = 2.0
 """Seconds of the sandbox's (and the loader's) rate-limit window: a shortened minute."""

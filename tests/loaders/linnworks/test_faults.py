@@ -13,8 +13,7 @@ import pytest
 from elt.targets import Target
 from loaders.linnworks.pipeline import load_linnworks
 from sandboxes.linnworks import Sandbox, running_sandbox
-from tests.linnworks_truth import DATASET, assert_lands_exactly
-from tests.test_linnworks_loader import configure, table_counts
+from tests.support.linnworks import DATASET, assert_lands_exactly, configure, table_counts
 
 WINDOW = 2.0
 TIMEOUT = 2.0
