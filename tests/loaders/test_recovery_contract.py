@@ -26,8 +26,8 @@ from loaders import recovery
 
 RERUN = (
     "re-run tests/loaders/linnworks/test_crash.py and tests/loaders/test_resume_and_idempotency.py against the new "
-    "dlt (each part of loaders/recovery.py turned off in turn, as its docstring says), adapt loaders/recovery.py, then update "
-    "VERIFIED_DLT_VERSION"
+    "dlt (each part of loaders/recovery.py turned off in turn, as its docstring says), adapt loaders/recovery.py, "
+    "then update VERIFIED_DLT_VERSION"
 )
 
 
