@@ -17,8 +17,9 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 import dlt
-from dlt.sources.helpers.requests import Client
+import requests
 
+from loaders import http
 from loaders.badapi import settings
 
 
@@ -46,12 +47,12 @@ class BadApiOptions:
             raise ValueError("sources.badapi: error_mode_attempts and http_max_attempts must be at least 1")
         return options
 
-    def http_client(self) -> Client:
-        """dlt's retrying HTTP client (429, 5xx, connection errors; a session per thread); no raise for status."""
-        return Client(
-            request_timeout=self.request_timeout_seconds,
-            raise_for_status=False,
-            request_max_attempts=self.http_max_attempts,
-            request_backoff_factor=self.http_backoff_seconds,
-            request_max_retry_delay=30,
+    def http_client(self) -> requests.Session:
+        """The run's session (every listing thread shares it): 429, 5xx, timeouts and dropped connections
+        retried; never a raise for a status (a 304 is an answer)."""
+        retry = http.Retry(
+            attempts=self.http_max_attempts,
+            backoff=self.http_backoff_seconds,
+            max_delay=settings.HTTP_MAX_RETRY_DELAY_SECONDS,
         )
+        return http.session(self.request_timeout_seconds, retry)

@@ -104,6 +104,8 @@ def load_badapi(
             result.ok = True
     except Exception as error:
         result.error = _root_error(error)
+    finally:
+        http.close()
     result.seconds = time.monotonic() - started
     changed = ", ".join(f"{key} ({rows:,})" for key, rows in sorted(report.changed.items())) or "none"
     echo(f"badapi: changed: {changed}")

@@ -7,6 +7,7 @@
     SOURCES__WDN__RETRY_MAX_ATTEMPTS        tries per call (10)
     SOURCES__WDN__RETRY_BACKOFF_SECONDS     first retry delay, doubling (1)
     SOURCES__WDN__RETRY_MAX_DELAY_SECONDS   longest retry delay (60)
+    SOURCES__WDN__MAX_CONCURRENT_REQUESTS   requests at once, 1-5 (5: the API throttles above that)
 
 or the same names under `[sources.wdn]` in .dlt/config.toml.
 """
@@ -18,9 +19,10 @@ from datetime import timedelta
 from typing import Any
 
 import dlt
+import requests
 
+from loaders import http
 from loaders.wdn import settings
-from loaders.wdn.session import BoundedSession, bounded_session
 
 
 @dataclass(frozen=True)
@@ -57,11 +59,13 @@ class WdnOptions:
     def fresh_for(self) -> timedelta:
         return timedelta(hours=self.fresh_for_hours)
 
-    def session(self) -> BoundedSession:
-        return bounded_session(
-            limit=self.max_concurrent_requests,
-            timeout=self.request_timeout_seconds,
+    def session(self) -> requests.Session:
+        """The run's session: at most `max_concurrent_requests` at once (every thread shares it), each call
+        retried for 429, 5xx, timeouts and dropped connections; the last answer returned as it is."""
+        retry = http.Retry(
             attempts=self.retry_max_attempts,
             backoff=self.retry_backoff_seconds,
             max_delay=self.retry_max_delay_seconds,
         )
+        limit = self.max_concurrent_requests
+        return http.session(self.request_timeout_seconds, retry, max_in_flight=limit, connections=limit * 2)
