@@ -13,18 +13,21 @@ or the same names under `[sources.badapi]` in .dlt/config.toml.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
-from typing import Any
+from dataclasses import dataclass
+from typing import ClassVar
 
-import dlt
 import requests
 
 from loaders import http
 from loaders.badapi import settings
+from loaders.options import SourceOptions
 
 
 @dataclass(frozen=True)
-class BadApiOptions:
+class BadApiOptions(SourceOptions):
+    SECTION: ClassVar[str] = settings.SOURCE_NAME
+    AT_LEAST_ONE: ClassVar[tuple[str, ...]] = ("error_mode_attempts", "http_max_attempts")
+
     base_url: str = settings.BASE_URL
     error_mode_attempts: int = settings.ERROR_MODE_ATTEMPTS
     error_mode_backoff_seconds: float = settings.ERROR_MODE_BACKOFF_SECONDS
@@ -32,20 +35,6 @@ class BadApiOptions:
     request_timeout_seconds: float = settings.REQUEST_TIMEOUT_SECONDS
     http_max_attempts: int = settings.HTTP_MAX_ATTEMPTS
     http_backoff_seconds: float = settings.HTTP_BACKOFF_SECONDS
-
-    @classmethod
-    def from_config(cls, **overrides: Any) -> BadApiOptions:
-        """Defaults, then dlt config `sources.badapi.<field>`, then `overrides` (None values ignored)."""
-        values: dict[str, Any] = {}
-        for option in fields(cls):
-            configured = dlt.config.get(f"sources.{settings.SOURCE_NAME}.{option.name}")
-            if configured not in (None, ""):
-                values[option.name] = type(getattr(cls(), option.name))(configured)
-        values |= {key: value for key, value in overrides.items() if value is not None}
-        options = replace(cls(), **values)
-        if options.error_mode_attempts < 1 or options.http_max_attempts < 1:
-            raise ValueError("sources.badapi: error_mode_attempts and http_max_attempts must be at least 1")
-        return options
 
     def http_client(self) -> requests.Session:
         """The run's session (every listing thread shares it): 429, 5xx, timeouts and dropped connections

@@ -14,19 +14,22 @@ or the same names under `[sources.wdn]` in .dlt/config.toml.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import ClassVar
 
-import dlt
 import requests
 
 from loaders import http
+from loaders.options import SourceOptions
 from loaders.wdn import settings
 
 
 @dataclass(frozen=True)
-class WdnOptions:
+class WdnOptions(SourceOptions):
+    SECTION: ClassVar[str] = settings.SOURCE_NAME
+    AT_LEAST_ONE: ClassVar[tuple[str, ...]] = ("offers_batch_size", "retry_max_attempts")
+
     base_url: str = settings.BASE_URL
     fresh_for_hours: float = settings.FRESH_FOR_HOURS
     offers_batch_size: int = settings.OFFERS_BATCH_SIZE
@@ -36,24 +39,13 @@ class WdnOptions:
     retry_max_delay_seconds: float = settings.RETRY_MAX_DELAY_SECONDS
     max_concurrent_requests: int = settings.MAX_CONCURRENT_REQUESTS
 
-    @classmethod
-    def from_config(cls, **overrides: Any) -> WdnOptions:
-        """Defaults, then dlt config `sources.wdn.<field>`, then `overrides` (None values ignored)."""
-        values: dict[str, Any] = {}
-        for option in fields(cls):
-            configured = dlt.config.get(f"sources.{settings.SOURCE_NAME}.{option.name}")
-            if configured not in (None, ""):
-                values[option.name] = type(getattr(cls(), option.name))(configured)
-        values |= {key: value for key, value in overrides.items() if value is not None}
-        options = replace(cls(), **values)
-        if options.offers_batch_size < 1 or options.retry_max_attempts < 1:
-            raise ValueError("sources.wdn: offers_batch_size and retry_max_attempts must be at least 1")
-        if not 1 <= options.max_concurrent_requests <= settings.MAX_CONCURRENT_REQUESTS:
+    def check(self) -> None:
+        super().check()
+        if not 1 <= self.max_concurrent_requests <= settings.MAX_CONCURRENT_REQUESTS:
             raise ValueError(
                 f"sources.wdn.max_concurrent_requests must be 1-{settings.MAX_CONCURRENT_REQUESTS}: "
                 "the API throttles above that"
             )
-        return options
 
     @property
     def fresh_for(self) -> timedelta:
