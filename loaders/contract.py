@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -96,6 +96,19 @@ class Source:
     def load_daily(self, warehouse: Warehouse, run: Run) -> LoadResult:
         """Load it as `elt run` does."""
         return self.daily(warehouse, run)
+
+
+def missing_settings(section: str, names: Iterable[str], secret: bool = False) -> list[str]:
+    """A source's `missing`: the env names (`SOURCES__<SECTION>__<NAME>`) of the settings `sources.<section>.<name>`
+    that dlt config, or its secrets when `secret`, does not have (or has empty)."""
+    import dlt
+
+    settings = dlt.secrets if secret else dlt.config
+    return [
+        f"SOURCES__{section.upper()}__{name.upper()}"
+        for name in names
+        if not settings.get(f"sources.{section}.{name}", str)
+    ]
 
 
 def resolve(path: str) -> Any:

@@ -26,8 +26,10 @@ ERROR_MODE_MAX_DELAY_SECONDS = 8.0
 REQUEST_TIMEOUT_SECONDS = 120.0
 """(config) The listings are large and slow."""
 HTTP_MAX_ATTEMPTS = 5
-"""(config) Attempts per call for 429, 5xx, timeouts and dropped connections (dlt's retrying session)."""
+"""(config) Attempts per call for 429, 5xx, timeouts and dropped connections (the run's loaders.http session)."""
 HTTP_BACKOFF_SECONDS = 1.0
+HTTP_MAX_RETRY_DELAY_SECONDS = 30.0
+"""The longest wait between those attempts (a Retry-After's included)."""
 WORKERS = 4
 """Listings fetched at once (the three categories; then the manufacturers)."""
 

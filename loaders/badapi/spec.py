@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from loaders.badapi.settings import DATASET_NAME, SOURCE_NAME
-from loaders.contract import Echo, LoadResult, Run, Source, Warehouse
+from loaders.contract import Echo, LoadResult, Run, Source, Warehouse, missing_settings
 
 
 @click.command("badapi")
@@ -35,9 +35,7 @@ def daily(warehouse: Warehouse, run: Run) -> LoadResult:
 
 
 def missing() -> list[str]:
-    import dlt
-
-    return [] if dlt.config.get(f"sources.{SOURCE_NAME}.base_url", str) else ["SOURCES__BADAPI__BASE_URL"]
+    return missing_settings(SOURCE_NAME, ["base_url"])
 
 
 SOURCE = Source(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from loaders.contract import Echo, LoadResult, Run, Source, Warehouse
+from loaders.contract import Echo, LoadResult, Run, Source, Warehouse, missing_settings
 from loaders.linnworks.settings import DATASET_NAME, RESOURCES
 
 CREDENTIALS = ("application_id", "application_secret", "token")
@@ -52,13 +52,7 @@ def daily(warehouse: Warehouse, run: Run) -> LoadResult:
 
 
 def missing() -> list[str]:
-    import dlt
-
-    return [
-        f"SOURCES__LINNWORKS__{name.upper()}"
-        for name in CREDENTIALS
-        if not dlt.secrets.get(f"sources.linnworks.{name}", str)
-    ]
+    return missing_settings("linnworks", CREDENTIALS, secret=True)
 
 
 SOURCE = Source(

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import dlt
+import requests
 from dlt.extract import DltResource
 from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.rest_api import rest_api_resources
@@ -30,7 +31,6 @@ from dlt.sources.rest_api import rest_api_resources
 from loaders.wdn import settings
 from loaders.wdn.freshness import is_fresh, prune, stamp, utc_now
 from loaders.wdn.paging import TotalCountPaginator
-from loaders.wdn.session import BoundedSession
 
 Row = dict[str, Any]
 
@@ -84,7 +84,7 @@ def _source_state() -> dict[str, Any]:
     return dlt.current.source_state()  # type: ignore[no-any-return]
 
 
-def _client_config(base_url: str, session: BoundedSession) -> dict[str, Any]:
+def _client_config(base_url: str, session: requests.Session) -> dict[str, Any]:
     return {"base_url": base_url.rstrip("/") + "/", "session": session}
 
 
@@ -93,7 +93,7 @@ def _client_config(base_url: str, session: BoundedSession) -> dict[str, Any]:
 def wdn_catalogue(
     brands: Sequence[str],
     base_url: str,
-    session: BoundedSession,
+    session: requests.Session,
     fresh_for: timedelta,
     now: datetime | None = None,
 ) -> list[DltResource]:
@@ -168,7 +168,7 @@ def wdn_catalogue(
 def wdn_offers(
     product_ids: Sequence[str],
     base_url: str,
-    session: BoundedSession,
+    session: requests.Session,
     fresh_for: timedelta,
     now: datetime | None = None,
 ) -> list[DltResource]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from loaders.contract import Echo, LoadResult, Run, Source, Warehouse
+from loaders.contract import Echo, LoadResult, Run, Source, Warehouse, missing_settings
 from loaders.wdn.settings import BRANDS, DATASET_NAME, SOURCE_NAME
 
 
@@ -36,9 +36,7 @@ def daily(warehouse: Warehouse, run: Run) -> LoadResult:
 
 
 def missing() -> list[str]:
-    import dlt
-
-    return [] if dlt.config.get(f"sources.{SOURCE_NAME}.base_url", str) else ["SOURCES__WDN__BASE_URL"]
+    return missing_settings(SOURCE_NAME, ["base_url"])
 
 
 SOURCE = Source(
