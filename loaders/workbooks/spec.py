@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from loaders.contract import missing_settings
+
 CONFIG_SECTION = "sources.supplier_stock"
 
 
@@ -15,4 +17,4 @@ def setting(name: str) -> str | None:
 
 
 def missing(name: str) -> list[str]:
-    return [] if setting(name) else [f"SOURCES__SUPPLIER_STOCK__{name.upper()}"]
+    return missing_settings("supplier_stock", [name])
