@@ -29,11 +29,12 @@ from loaders.store_listings.source import load_stores
 from loaders.supplier_feeds.layouts import FeedLayout, feed_layouts
 from loaders.supplier_feeds.source import load_supplier_stock
 from sandboxes.linnworks import Sandbox, running_sandbox
+from tests.support import REPO_ROOT
 from tests.support.linnworks import assert_lands_exactly
 from tests.support.warehouse import query
 from tests.support.workbooks import write_workbook, write_xlsx
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 AUTH = "/api/Auth/AuthorizeByApplication"
 DEBUG_ELT = (
     "import logging, sys; logging.basicConfig(level=logging.DEBUG); "

@@ -14,7 +14,6 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,6 +31,7 @@ from sandboxes.linnworks import (
 from sandboxes.linnworks.binding import Params
 from sandboxes.linnworks.endpoints import ENDPOINTS
 from sandboxes.linnworks.timefmt import format_ticks, parse_ticks
+from tests.support import REPO_ROOT
 
 FIXED_NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 ZERO_GUID = "00000000-0000-0000-0000-000000000000"
@@ -810,7 +810,7 @@ def test_the_cli_serves_the_api_with_the_given_credentials_until_interrupted() -
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        cwd=Path(__file__).resolve().parents[1],
+        cwd=REPO_ROOT,
     )
     try:
         assert process.stdout is not None

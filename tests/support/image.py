@@ -13,7 +13,9 @@ import venv
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
+from tests.support import REPO_ROOT
+
+PROJECT_DIR = REPO_ROOT
 
 
 def _ignore_patterns() -> list[tuple[bool, re.Pattern[str]]]:

@@ -13,7 +13,6 @@ import sys
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
@@ -21,10 +20,11 @@ from elt.targets import Target
 from loaders.linnworks import settings
 from loaders.linnworks.records import parse_timestamp
 from sandboxes.linnworks import Sandbox, running_sandbox
+from tests.support import REPO_ROOT
 from tests.support.linnworks import DATASET, assert_lands_exactly, warehouse_keys
 from tests.support.warehouse import query
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 WINDOW = 2.0
 RESOURCES = ["stock_levels", "processed_orders", "order_details"]
 """A replace table and merge tables, one with nested tables (order_details): 9 tables (all 28 take long)."""
