@@ -171,6 +171,11 @@ class FaultPlan:
         with self._lock:
             self._rules.clear()
 
+    def replace(self, rules: Iterable[FaultRule]) -> None:
+        """The rules from now on: `rules` in place of the active ones."""
+        self.clear()
+        self.extend(rules)
+
     def pick(self, method: str, call_number: int) -> FaultRule | None:
         """The rule that fires for the `call_number`-th call of `method`, if any.
 

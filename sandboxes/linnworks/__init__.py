@@ -10,10 +10,12 @@ car-parts dataset. Faults can be injected (faults.py). Modules:
     data.py       the dataset generator (`generate_dataset`, `sku_for`)
     binding.py    parameter binding (query + form + JSON, wrapped or flat, any casing)
     endpoints.py  one handler per method, the routing table and rate limits
-    faults.py     the fault spec (`--faults`) and its Python API
-    ratelimit.py  sliding-window per-method limits
-    server.py     the HTTP server, sessions, call log (`Sandbox`, `running_sandbox`)
+    server.py     sessions, auth, faults and the call record on the shared server (`Sandbox`, `running_sandbox`)
     cli.py        the `sandbox` click command (`elt sandbox`)
+
+and, shared with the other sandboxes in sandboxes/: faults.py (the fault spec, `--faults`, and its Python
+API), ratelimit.py (sliding-window per-method limits), server.py (the HTTP server, its life cycle, the bind
+check and the call log) and cli.py (serving until Ctrl-C).
 """
 
 from sandboxes.faults import FaultPlan, FaultRule, parse_faults

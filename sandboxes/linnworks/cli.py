@@ -3,14 +3,14 @@ the demo."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 import click
 
-from sandboxes.faults import parse_faults
+from sandboxes.cli import check_faults, listen_options, serve_until_interrupted
 from sandboxes.linnworks.server import DEFAULT_APPLICATION_ID, DEFAULT_APPLICATION_SECRET, DEFAULT_TOKEN, Sandbox
 
 DEMO_ORDERS = 1_500
@@ -41,18 +41,8 @@ def _parse_now(ctx: click.Context, param: click.Parameter, value: str | None) ->
         raise click.BadParameter(f"{value!r} is not an ISO-8601 date-time, e.g. 2025-06-01T12:00:00Z") from None
 
 
-def _check_faults(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    try:
-        parse_faults(value)
-    except ValueError as error:
-        raise click.BadParameter(str(error)) from None
-    return value
-
-
 @click.command(name="sandbox")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback only by default).")
-@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="0 = any free port.")
-@click.option("--seed", default=1, show_default=True, type=int, help="Dataset and random-fault seed.")
+@listen_options(port=8765, seed_help="Dataset and random-fault seed.")
 @click.option("--items", default=500, show_default=True, type=click.IntRange(1), help="Stock items.")
 @click.option("--orders", default=1000, show_default=True, type=click.IntRange(0), help="Processed orders.")
 @click.option("--open-orders", default=None, type=click.IntRange(0), help="Open orders [default: 5% of --orders].")
@@ -68,7 +58,7 @@ def _check_faults(ctx: click.Context, param: click.Parameter, value: str | None)
 @click.option(
     "--faults",
     default=None,
-    callback=_check_faults,
+    callback=check_faults,
     help="Faults to inject: comma-separated METHOD#N=ACTION, METHOD#N-M=, METHOD#N+=, METHOD@RATE= rules; "
     "ACTION is a 4xx/5xx status, 429:S, quota:S, drop, slow:S, truncate, badjson, nonjson or expire. "
     "E.g. 'GetStockItemsFull#3=503,auth#1-2=503,*@0.05=drop' (details in faults.py).",
@@ -84,68 +74,23 @@ def _check_faults(ctx: click.Context, param: click.Parameter, value: str | None)
     "Server is then the bound address, and data calls sent to this name get 404, as on Linnworks.",
 )
 @click.option("--verbose", "-v", is_flag=True, help="Print one line per API call.")
-def sandbox(
-    host: str,
-    port: int,
-    seed: int,
-    items: int,
-    orders: int,
-    open_orders: int | None,
-    now: datetime | None,
-    rate_window_seconds: float,
-    ttl_seconds: int,
-    faults: str | None,
-    application_id: str,
-    application_secret: str,
-    token: str,
-    allow_remote: bool,
-    auth_host: str | None,
-    verbose: bool,
-) -> None:
+def sandbox(verbose: bool, **options: Any) -> None:
     """Serve the Linnworks sandbox API on HOST:PORT until Ctrl-C."""
-    try:
-        server = Sandbox(
-            host=host,
-            port=port,
-            seed=seed,
-            items=items,
-            orders=orders,
-            open_orders=open_orders,
-            now=now,
-            rate_window_seconds=rate_window_seconds,
-            ttl_seconds=ttl_seconds,
-            faults=faults,
-            application_id=application_id,
-            application_secret=application_secret,
-            token=token,
-            allow_remote=allow_remote,
-            auth_host=auth_host,
-            log=(lambda line: click.echo(line, err=True)) if verbose else None,
-        )
-    except ValueError as error:
-        raise click.UsageError(str(error)) from None
-    try:
-        server.start()
-    except OSError as error:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {error}. Try another --port.") from None
-    try:  # from here Ctrl-C (SIGINT) stops the server, even while the banner is printed
-        counts = server.data.counts()
-        click.echo(f"Linnworks sandbox listening on {server.url}")
-        click.echo(f"  auth URL:           {server.auth_url}/api/Auth/AuthorizeByApplication")
+
+    def banner(server: Sandbox) -> Iterator[str]:
+        counts, credentials = server.data.counts(), server.credentials
+        yield f"Linnworks sandbox listening on {server.url}"
+        yield f"  auth URL:           {server.auth_url}/api/Auth/AuthorizeByApplication"
         if server.auth_host is not None:
-            click.echo(f"  data URL (Server):  {server.url}  (data calls to {server.auth_host} get 404)")
-        click.echo(f"  application id:     {application_id}")
-        click.echo(f"  application secret: {application_secret}")
-        click.echo(f"  token:              {token}")
-        click.echo(
+            yield f"  data URL (Server):  {server.url}  (data calls to {server.auth_host} get 404)"
+        yield f"  application id:     {credentials['application_id']}"
+        yield f"  application secret: {credentials['application_secret']}"
+        yield f"  token:              {credentials['token']}"
+        yield (
             f"  data: {counts['items']} items, {counts['locations']} locations, "
-            f"{counts['processed_orders']} processed orders, {counts['open_orders']} open orders (seed {seed})"
+            f"{counts['processed_orders']} processed orders, {counts['open_orders']} open orders (seed {server.seed})"
         )
-        if faults:
-            click.echo(f"  faults: {faults}")
-        click.echo(f"  stats: {server.url}/_sandbox/stats    Ctrl-C to stop")
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        click.echo("stopping")
-    finally:
-        server.stop()
+        if options["faults"]:
+            yield f"  faults: {options['faults']}"
+
+    serve_until_interrupted(Sandbox, banner, verbose=verbose, **options)

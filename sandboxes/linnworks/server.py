@@ -16,6 +16,7 @@ Calls are logged (`Sandbox.calls()`, `Sandbox.stats()`); admin routes need no se
 
 Sessions last `ttl_seconds` from authorisation (not sliding). The server refuses to bind anything but a
 loopback address (or `localhost`, when it resolves to loopback addresses only) unless `allow_remote=True`.
+The HTTP server, its life cycle and the call log are sandboxes/server.py's; this module is Linnworks' part.
 
 Like Linnworks, it can answer the auth call under one host name and the data calls under another:
 `auth_host="localhost"` on a sandbox bound to 127.0.0.1 serves `Auth/AuthorizeByApplication` at
@@ -26,23 +27,20 @@ data call sent to the auth host name with 404, as api.linnworks.net serves no da
 from __future__ import annotations
 
 import contextlib
-import ipaddress
-import json
-import socket
-import sys
 import threading
 import time
 import uuid
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from sandboxes.faults import FaultPlan, FaultRule, method_key, parse_faults
 from sandboxes.ratelimit import RATE_LIMITED_MESSAGE, RateLimiter
+from sandboxes.server import Reply, Request, SandboxServer, http_url, running
+from sandboxes.server import check_bind_host as _check_bind_host
 
 from .binding import BindingError, Params
 from .data import Dataset, generate_dataset
@@ -85,59 +83,9 @@ class CallRecord:
     """The host name the call was addressed to (its `Host` header, without the port)."""
 
 
-@dataclass
-class _Reply:
-    status: int
-    payload: Any = None
-    raw: bytes | None = None
-    content_type: str = "application/json; charset=utf-8"
-    headers: dict[str, str] = field(default_factory=dict)
-    mode: str = "normal"
-    """normal | drop (close without answering) | truncate (send half the promised body)."""
-
-    def body(self) -> bytes:
-        if self.raw is not None:
-            return self.raw
-        return json.dumps(self.payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def _refusal(host: str, why: str) -> ValueError:
-    return ValueError(
-        f"refusing to serve the Linnworks sandbox on {host!r}: {why}. "
-        "Use 127.0.0.1 (the default), or pass allow_remote=True / --allow-remote if you really "
-        "mean to expose it to other machines."
-    )
-
-
 def check_bind_host(host: str, allow_remote: bool = False) -> str:
-    """The address to bind for `host`; ValueError unless it is loopback (or `allow_remote`).
-
-    `host` is a loopback address (127.0.0.0/8, ::1), or the name `localhost`, which is resolved and
-    accepted only when every address it resolves to is loopback (IPv4 preferred). Other names are refused
-    without being looked up: their addresses are not ours to vouch for.
-    """
-    name = host.strip().strip("[]")
-    if allow_remote:
-        return name
-    try:
-        address = ipaddress.ip_address(name)
-    except ValueError:
-        address = None
-    if address is not None:
-        if not address.is_loopback:
-            raise _refusal(host, "it is not a loopback address")
-        return name
-    if name.lower().rstrip(".") != "localhost":
-        raise _refusal(host, "it is not a loopback address (the only name accepted is localhost)")
-    try:
-        infos = socket.getaddrinfo("localhost", None, type=socket.SOCK_STREAM)
-    except OSError as error:
-        raise _refusal(host, f"it does not resolve ({error})") from None
-    resolved = sorted({str(info[4][0]).split("%")[0] for info in infos}, key=lambda a: (":" in a, a))
-    outside = [a for a in resolved if not ipaddress.ip_address(a).is_loopback]
-    if outside or not resolved:
-        raise _refusal(host, f"it resolves to {', '.join(outside) or 'nothing'}, which is not a loopback address")
-    return resolved[0]
+    """The address to bind for `host`, refusing in the Linnworks sandbox's name (see sandboxes.server)."""
+    return _check_bind_host(host, allow_remote, Sandbox.what)
 
 
 def _host_name(header: str | None) -> str | None:
@@ -189,7 +137,7 @@ class _Sessions:
             return ended
 
 
-class Sandbox:
+class Sandbox(SandboxServer[CallRecord]):
     """A Linnworks API sandbox. Use `running_sandbox(...)` or `start()` / `stop()`.
 
     Options: `host`/`port` (127.0.0.1, 0 = any free port), `seed`, `items`, `orders`, `open_orders`,
@@ -199,6 +147,12 @@ class Sandbox:
     credentials accepted), `allow_remote`, `log` (called with one line per call), `auth_host` (another
     name of the bound address, e.g. `localhost`, that serves only the auth call: see the module docstring).
     """
+
+    what = "Linnworks sandbox"
+    thread_name = "linnworks-sandbox"
+    server_version = "LinnworksSandbox/1.0"
+    call_type = CallRecord
+    endpoint_field = "method"
 
     def __init__(
         self,
@@ -221,13 +175,10 @@ class Sandbox:
         log: Callable[[str], None] | None = None,
         auth_host: str | None = None,
     ) -> None:
-        self.bind_address = check_bind_host(host, allow_remote)
-        self.host = host
+        super().__init__(host=host, port=port, allow_remote=allow_remote, log=log)
         self.auth_host = self._check_auth_host(auth_host, allow_remote)
-        self.port = port
         self.seed = seed
         self.ttl_seconds = ttl_seconds
-        self.allow_remote = allow_remote
         self.data: Dataset = generate_dataset(seed=seed, items=items, orders=orders, open_orders=open_orders, now=now)
         self.faults = FaultPlan(parse_faults(faults), seed=seed)
         self.limiter = RateLimiter(rate_window_seconds)
@@ -239,14 +190,7 @@ class Sandbox:
             "token": token,
         }
         self._sessions = _Sessions(ttl_seconds)
-        self._log_line = log
-        self._lock = threading.Lock()
-        self._calls: list[CallRecord] = []
-        self._call_numbers: Counter[str] = Counter()
         self._faults_fired = 0
-        self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         session_ns = uuid.UUID(int=seed % (1 << 128))
         self._account = {name: str(uuid.uuid5(session_ns, name)) for name in ("Id", "EntityId", "sid_registration")}
 
@@ -263,53 +207,11 @@ class Sandbox:
             )
         return name
 
-    # -- lifecycle -----------------------------------------------------------------------------------
-    def start(self) -> Sandbox:
-        if self._server is not None:
-            return self
-        server_class = _IPv6Server if ":" in self.bind_address else _IPv4Server
-        self._server = server_class((self.bind_address, self.port), _Handler)
-        self._server.sandbox = self  # type: ignore[attr-defined]
-        self.port = self._server.server_address[1]
-        self._stopping.clear()
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="linnworks-sandbox", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server = None
-        self._thread = None
-
-    def __enter__(self) -> Sandbox:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
     # -- what tests and users read --------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        """Base URL (`http://127.0.0.1:PORT`): the `Server` sessions point at, and the auth host too
-        unless `auth_host` is set."""
-        host = f"[{self.bind_address}]" if ":" in self.bind_address else self.bind_address
-        return f"http://{host}:{self.port}"
-
     @property
     def auth_url(self) -> str:
         """Where `Auth/AuthorizeByApplication` is called: `http://{auth_host}:PORT`, else `url`."""
-        if self.auth_host is None:
-            return self.url
-        host = f"[{self.auth_host}]" if ":" in self.auth_host else self.auth_host
-        return f"http://{host}:{self.port}"
+        return self.url if self.auth_host is None else http_url(self.auth_host, self.port)
 
     @property
     def credentials(self) -> dict[str, str]:
@@ -321,27 +223,14 @@ class Sandbox:
         c = self._raw_credentials
         return {"ApplicationId": c["application_id"], "ApplicationSecret": c["application_secret"], "Token": c["token"]}
 
-    def calls(self) -> list[CallRecord]:
-        """A copy of the call log, oldest first."""
-        with self._lock:
-            return list(self._calls)
-
     def stats(self) -> dict[str, Any]:
         """Counts per method and status, 401s, 429s, faults fired (counted as they fire, before a slow call
         answers), sessions opened, and the dataset's counts."""
-        with self._lock:
-            calls = list(self._calls)
-        by_method: dict[str, dict[str, Any]] = defaultdict(lambda: {"calls": 0, "statuses": Counter()})
-        for call in calls:
-            entry = by_method[call.method]
-            entry["calls"] += 1
-            entry["statuses"][str(call.status) if call.status is not None else "dropped"] += 1
+        calls = self.calls()
         statuses = Counter(call.status for call in calls)
         return {
             "calls": len(calls),
-            "by_method": {
-                name: {"calls": e["calls"], "statuses": dict(e["statuses"])} for name, e in by_method.items()
-            },
+            "by_method": self.tally(calls),
             "status_401": statuses[401],
             "status_429": statuses[429],
             "dropped": statuses[None],
@@ -353,9 +242,8 @@ class Sandbox:
     def reset_stats(self) -> None:
         """Forget the call log, call numbers (fault rules count from 1 again), the count of sessions opened
         and rate-limit windows; sessions already open stay valid."""
+        super().reset_stats()
         with self._lock:
-            self._calls.clear()
-            self._call_numbers.clear()
             self._faults_fired = 0
         self._sessions.created = 0
         self.limiter.reset()
@@ -366,8 +254,7 @@ class Sandbox:
 
     def set_faults(self, faults: str | Iterable[FaultRule | str] | None) -> None:
         """Replace the fault rules (spec string or rules)."""
-        self.faults.clear()
-        self.faults.extend(parse_faults(faults))
+        self.faults.replace(parse_faults(faults))
 
     def add_faults(self, faults: str | Iterable[FaultRule | str]) -> None:
         self.faults.extend(parse_faults(faults))
@@ -384,12 +271,38 @@ class Sandbox:
         return self._sessions.tokens()
 
     # -- request handling ----------------------------------------------------------------------------
+    def admin_route(self, path: str) -> str | None:
+        parts = [part for part in path.split("/") if part]
+        return parts[1] if parts[:1] == ["_sandbox"] and len(parts) == 2 else None
+
+    def answer(self, request: Request) -> Reply:
+        endpoint = _route(request.path)
+        if endpoint is None:
+            reply = Reply(
+                404, {"Message": f"No HTTP resource was found that matches the request URI '{request.path}'."}
+            )
+            return _noted(reply, request, request.path, 0, None)
+        reply, number, fault = self.handle_api(endpoint, request.query, request.headers, request.body, request.client)
+        return _noted(reply, request, endpoint.name, number, fault)
+
+    def internal_error(self, request: Request) -> Reply:
+        endpoint = _route(request.path)
+        return _noted(_error_reply(500), request, request.path if endpoint is None else endpoint.name, 0, None)
+
+    def describe(self, call: CallRecord) -> str:
+        status = call.status if call.status is not None else "dropped"
+        fault = f"  fault {call.fault}" if call.fault else ""
+        return (
+            f"{call.http_method} {call.method} #{call.call_number} -> {status} "
+            f"({call.duration_seconds * 1000:.0f} ms){fault}"
+        )
+
     def _limit_for(self, endpoint: Endpoint) -> int:
         return self._limits.get(method_key(endpoint.name), endpoint.rate_limit)
 
     def handle_api(
         self, endpoint: Endpoint, query: str, headers: Mapping[str, str], body: bytes, client: str
-    ) -> tuple[_Reply, int, str | None]:
+    ) -> tuple[Reply, int, str | None]:
         """Answer one API call: (reply, call number, fired fault rule)."""
         if (
             endpoint.handler is not None
@@ -399,13 +312,11 @@ class Sandbox:
             # the auth host serves no data methods: the client ignored the session's Server
             path = f"{self.auth_url}/api/{endpoint.path}"
             return (
-                _Reply(404, {"Message": f"No HTTP resource was found that matches the request URI '{path}'."}),
+                Reply(404, {"Message": f"No HTTP resource was found that matches the request URI '{path}'."}),
                 0,
                 None,
             )
-        with self._lock:
-            self._call_numbers[endpoint.name] += 1
-            number = self._call_numbers[endpoint.name]
+        number = self.count_call(endpoint.name)
         rule = self.faults.pick(endpoint.name, number)
         if rule is None:
             return self._answer(endpoint, query, headers, body, client), number, None
@@ -413,17 +324,17 @@ class Sandbox:
             self._faults_fired += 1  # counted as it fires: a slow call is logged only once it has answered
         kind, status, seconds = rule.parsed_action()
         if kind == "drop":
-            return _Reply(0, mode="drop"), number, str(rule)
+            return Reply(0, mode="drop"), number, str(rule)
         if kind == "status":
             assert status is not None
             return _error_reply(status, seconds, self._limit_for(endpoint)), number, str(rule)
         if kind == "quota":
-            reply = _Reply(400, {"Message": RATE_LIMITED_MESSAGE.format(limit=self._limit_for(endpoint))})
+            reply = Reply(400, {"Message": RATE_LIMITED_MESSAGE.format(limit=self._limit_for(endpoint))})
             if seconds is not None:
                 reply.headers["Retry-After"] = str(max(1, int(seconds)))
             return reply, number, str(rule)
         if kind == "slow":
-            self._stopping.wait(seconds)
+            self.pause(seconds or 0)
         if kind == "expire":
             self._sessions.end(headers.get("authorization", "").strip().lower())
         reply = self._answer(endpoint, query, headers, body, client)
@@ -433,30 +344,28 @@ class Sandbox:
             whole = reply.body()
             reply.raw = whole[: len(whole) // 2]
         elif kind == "nonjson":
-            reply = _Reply(200, raw=_MAINTENANCE_PAGE.encode(), content_type="text/html; charset=utf-8")
+            reply = Reply(200, raw=_MAINTENANCE_PAGE.encode(), content_type="text/html; charset=utf-8")
         return reply, number, str(rule)
 
-    def _answer(self, endpoint: Endpoint, query: str, headers: Mapping[str, str], body: bytes, client: str) -> _Reply:
+    def _answer(self, endpoint: Endpoint, query: str, headers: Mapping[str, str], body: bytes, client: str) -> Reply:
         if endpoint.handler is None:
             return self._authorize(endpoint, query, headers, body, client)
         token = headers.get("authorization", "").strip().lower()
         state = self._sessions.state(token) if token else "unknown"
         if state != "ok":
-            return _Reply(401, {"Message": EXPIRED_MESSAGE if state == "expired" else DENIED_MESSAGE})
+            return Reply(401, {"Message": EXPIRED_MESSAGE if state == "expired" else DENIED_MESSAGE})
         retry_after = self.limiter.acquire(token, endpoint.name, self._limit_for(endpoint))
         if retry_after is not None:
             return _rate_limited(self._limit_for(endpoint), retry_after)
         try:
             params = Params.from_request(query, headers.get("content-type"), body)
-            return _Reply(200, endpoint.handler(params, self.data))
+            return Reply(200, endpoint.handler(params, self.data))
         except ApiError as error:
-            return _Reply(error.status, error.body())
+            return Reply(error.status, error.body())
         except BindingError as error:
-            return _Reply(400, {"Code": None, "Message": error.message})
+            return Reply(400, {"Code": None, "Message": error.message})
 
-    def _authorize(
-        self, endpoint: Endpoint, query: str, headers: Mapping[str, str], body: bytes, client: str
-    ) -> _Reply:
+    def _authorize(self, endpoint: Endpoint, query: str, headers: Mapping[str, str], body: bytes, client: str) -> Reply:
         retry_after = self.limiter.acquire(f"client:{client}", endpoint.name, self._limit_for(endpoint))
         if retry_after is not None:
             return _rate_limited(self._limit_for(endpoint), retry_after)
@@ -468,10 +377,10 @@ class Sandbox:
         except BindingError:
             given = ("", "", "")
         if given != self._credentials:
-            return _Reply(400, {"Code": None, "Message": AUTH_ERROR_MESSAGE})
+            return Reply(400, {"Code": None, "Message": AUTH_ERROR_MESSAGE})
         host = headers.get("host")
         server = f"http://{host}" if self.allow_remote and host and self.auth_host is None else self.url
-        return _Reply(200, self._base_session(self._sessions.create(), server))
+        return Reply(200, self._base_session(self._sessions.create(), server))
 
     def _base_session(self, token: str, server: str) -> dict[str, Any]:
         return {
@@ -503,11 +412,11 @@ class Sandbox:
             "PushServer": "",
         }
 
-    def handle_admin(self, http_method: str, route: str, query: str) -> _Reply:
+    def handle_admin(self, http_method: str, route: str, query: str) -> Reply:
         if http_method == "GET" and route == "stats":
-            return _Reply(200, self.stats())
+            return Reply(200, self.stats())
         if http_method == "GET" and route == "calls":
-            return _Reply(200, [asdict(call) for call in self.calls()])
+            return Reply(200, [asdict(call) for call in self.calls()])
         if http_method == "POST" and route == "orders":
             values = parse_qs(query).get("count", ["1"])
             try:
@@ -515,9 +424,9 @@ class Sandbox:
                 if count < 0:
                     raise ValueError
             except ValueError:
-                return _Reply(400, {"Code": None, "Message": f"count must be a whole number >= 0, got {values[0]!r}"})
+                return Reply(400, {"Code": None, "Message": f"count must be a whole number >= 0, got {values[0]!r}"})
             rows = self.add_processed_orders(count)
-            return _Reply(
+            return Reply(
                 200,
                 {
                     "added": len(rows),
@@ -533,154 +442,47 @@ class Sandbox:
                 },
             )
         if http_method == "POST" and route == "expire-sessions":
-            return _Reply(200, {"expired": self.expire_sessions()})
-        return _Reply(404, {"Message": f"No sandbox admin route {http_method} /_sandbox/{route}."})
-
-    def record(self, record_args: dict[str, Any]) -> None:
-        with self._lock:
-            call = CallRecord(seq=len(self._calls) + 1, **record_args)
-            self._calls.append(call)
-        if self._log_line is not None:
-            status = call.status if call.status is not None else "dropped"
-            fault = f"  fault {call.fault}" if call.fault else ""
-            self._log_line(
-                f"{call.http_method} {call.method} #{call.call_number} -> {status} "
-                f"({call.duration_seconds * 1000:.0f} ms){fault}"
-            )
+            return Reply(200, {"expired": self.expire_sessions()})
+        return Reply(404, {"Message": f"No sandbox admin route {http_method} /_sandbox/{route}."})
 
 
-def _error_reply(status: int, retry_after: float | None = None, limit: int = 150) -> _Reply:
+def _error_reply(status: int, retry_after: float | None = None, limit: int = 150) -> Reply:
     """A Linnworks-like error answer for an injected status."""
     if status == 429:
         return _rate_limited(limit, max(1, int(retry_after or 1)))
     if status == 401:
-        return _Reply(401, {"Message": DENIED_MESSAGE})
+        return Reply(401, {"Message": DENIED_MESSAGE})
     if status in (502, 503, 504):
         reason = {502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out"}[status]
         page = _GATEWAY_PAGE.format(status=status, reason=reason)
-        return _Reply(status, raw=page.encode(), content_type="text/html")
+        return Reply(status, raw=page.encode(), content_type="text/html")
     message = "An error has occurred." if status >= 500 else "The request is invalid."
-    return _Reply(status, {"Code": None, "Message": message})
+    return Reply(status, {"Code": None, "Message": message})
 
 
-def _rate_limited(limit: int, retry_after: int) -> _Reply:
-    return _Reply(429, {"Message": RATE_LIMITED_MESSAGE.format(limit=limit)}, headers={"Retry-After": str(retry_after)})
+def _rate_limited(limit: int, retry_after: int) -> Reply:
+    return Reply(429, {"Message": RATE_LIMITED_MESSAGE.format(limit=limit)}, headers={"Retry-After": str(retry_after)})
 
 
-class _IPv4Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that hangs up (or is killed) mid-call is not a sandbox error: no traceback for it."""
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return
-        super().handle_error(request, client_address)
+def _route(path: str) -> Endpoint | None:
+    """The method `/api/{Controller}/{Method}` names (any casing), if the sandbox serves it."""
+    parts = [part for part in path.split("/") if part]
+    return ROUTES.get((parts[1].lower(), parts[2].lower())) if len(parts) == 3 and parts[0].lower() == "api" else None
 
 
-class _IPv6Server(_IPv4Server):
-    address_family = socket.AF_INET6
+def _noted(reply: Reply, request: Request, method: str, number: int, fault: str | None) -> Reply:
+    """`reply` with the call record's Linnworks fields."""
+    reply.call = {
+        "method": method,
+        "http_method": request.method,
+        "call_number": number,
+        "fault": fault,
+        "session": request.headers.get("authorization", "").strip() or None,
+        "host": _host_name(request.headers.get("host")),
+    }
+    return reply
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in separate writes; avoid 40 ms ACK stalls
-    server_version = "LinnworksSandbox/1.0"
-    sys_version = ""
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        """No stderr access log: the sandbox keeps its own call log."""
-
-    def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    self.rfile.readline()
-                    return b"".join(chunks)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
-
-    def _handle(self, http_method: str) -> None:
-        sandbox: Sandbox = self.server.sandbox  # type: ignore[attr-defined]
-        started, wall = time.monotonic(), time.time()
-        body = self._read_body()
-        url = urlsplit(self.path)
-        parts = [part for part in url.path.split("/") if part]
-        if parts[:1] == ["_sandbox"] and len(parts) == 2:
-            self._write(sandbox.handle_admin(http_method, parts[1], url.query))
-            return
-        endpoint = (
-            ROUTES.get((parts[1].lower(), parts[2].lower())) if len(parts) == 3 and parts[0].lower() == "api" else None
-        )
-        headers = {key.lower(): value for key, value in self.headers.items()}
-        if endpoint is None:
-            reply = _Reply(404, {"Message": f"No HTTP resource was found that matches the request URI '{url.path}'."})
-            number, fault, name = 0, None, url.path
-        else:
-            name = endpoint.name
-            try:
-                reply, number, fault = sandbox.handle_api(endpoint, url.query, headers, body, self.client_address[0])
-            except Exception as error:  # a sandbox bug must still answer, as the live API's 500 does
-                reply, number, fault = _error_reply(500), 0, None
-                self.log_error("sandbox error answering %s: %r", name, error)
-        token = headers.get("authorization", "").strip() or None
-        # Log before answering, so a client that reads the stats right after its call finds the call there.
-        sandbox.record(
-            {
-                "method": name,
-                "http_method": http_method,
-                "status": None if reply.mode == "drop" else reply.status,
-                "started_at": wall,
-                "duration_seconds": time.monotonic() - started,
-                "call_number": number,
-                "fault": fault,
-                "session": token,
-                "host": _host_name(headers.get("host")),
-            }
-        )
-        self._write(reply)
-
-    def _write(self, reply: _Reply) -> None:
-        if reply.mode == "drop":
-            self._hang_up()
-            return
-        body = reply.body()
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.send_response(reply.status)
-            self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(len(body)))
-            for key, value in reply.headers.items():
-                self.send_header(key, value)
-            self.end_headers()
-            if reply.mode == "truncate":
-                self.wfile.write(body[: len(body) // 2])
-                self.wfile.flush()
-                self._hang_up()
-            else:
-                self.wfile.write(body)
-
-    def _hang_up(self) -> None:
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
-
-
-@contextlib.contextmanager
-def running_sandbox(**options: Any) -> Iterator[Sandbox]:
+def running_sandbox(**options: Any) -> contextlib.AbstractContextManager[Sandbox]:
     """Start a Sandbox (see its options) on a free loopback port in a background thread; stop it on exit."""
-    sandbox = Sandbox(**options)
-    sandbox.start()
-    try:
-        yield sandbox
-    finally:
-        sandbox.stop()
+    return running(Sandbox, **options)

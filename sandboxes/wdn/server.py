@@ -1,6 +1,6 @@
 """A local What Drops Now API (`/api/v1`) on 127.0.0.1, for tests, demos and drills: `running_wdn_sandbox()`.
 
-It serves the four calls of docs/sources/wdn.md §1-§2 over a seeded dataset (sandbox_data.py):
+It serves the four calls of docs/sources/wdn.md §1-§2 over a seeded dataset (data.py):
 
     GET /api/v1/searches/brand_search?q=NAME[&page=N&page_size=S]  brands whose name contains NAME (paged)
     GET /api/v1/brands/{id}/products?page=N&page_size=S              a brand's products (paged)
@@ -13,26 +13,23 @@ default 20; a page past the end is empty). Like the real API it throttles: a req
 sandbox's spec (`offers#40+=500`, `*@0.05=503`; targets brand_search, products, offers, retailer).
 
 Admin routes: `GET /_sandbox/stats` (calls per endpoint and status, 429s, peak concurrency, dataset counts)
-and `GET /_sandbox/calls`. It refuses to bind a non-loopback address unless `allow_remote=True`.
+and `GET /_sandbox/calls`. It refuses to bind a non-loopback address unless `allow_remote=True`. The HTTP
+server, its life cycle and the call log are sandboxes/server.py's; this module is What Drops Now's part.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ipaddress
-import json
 import re
-import socket
-import threading
-import time
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
-from sandboxes.linnworks import FaultPlan, FaultRule, parse_faults
+from sandboxes.faults import FaultPlan, FaultRule, parse_faults
+from sandboxes.server import Reply, Request, SandboxServer, running
+from sandboxes.server import check_bind_host as _check_bind_host
 from sandboxes.wdn.data import WdnDataset, generate_wdn_dataset
 
 API_PREFIX = "/api/v1"
@@ -65,37 +62,19 @@ class WdnCall:
 
 
 @dataclass
-class _Reply:
-    status: int
-    payload: Any = None
-    raw: bytes | None = None
-    content_type: str = "application/json; charset=utf-8"
-    headers: dict[str, str] = field(default_factory=dict)
-    drop: bool = False
+class _Reply(Reply):
+    """An answer of this API: its JSON escapes non-ASCII characters (`\\u00e9`)."""
 
-    def body(self) -> bytes:
-        if self.raw is not None:
-            return self.raw
-        return json.dumps(self.payload, separators=(",", ":")).encode()
+    ensure_ascii: bool = True
 
 
 class BadRequest(ValueError):
     """A request the API refuses with 400."""
 
 
-def check_bind_host(host: str, allow_remote: bool = False) -> None:
-    """Raise ValueError unless `host` is a loopback address (or `allow_remote`)."""
-    if allow_remote or host.lower() == "localhost":
-        return
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        address = None
-    if address is None or not address.is_loopback:
-        raise ValueError(
-            f"refusing to serve the sandbox on {host!r}: it is not a loopback address. Use 127.0.0.1 (the "
-            "default), or pass allow_remote=True / --allow-remote to expose it to other machines."
-        )
+def check_bind_host(host: str, allow_remote: bool = False) -> str:
+    """The address to bind for `host`, refusing in this sandbox's name (see sandboxes.server)."""
+    return _check_bind_host(host, allow_remote, WdnSandbox.what)
 
 
 def _errors(status: int, title: str, detail: str = "") -> dict[str, Any]:
@@ -125,13 +104,20 @@ def _page(records: list[dict[str, Any]], query: dict[str, list[str]]) -> dict[st
     }
 
 
-class WdnSandbox:
+class WdnSandbox(SandboxServer[WdnCall]):
     """A What Drops Now API sandbox. Use `running_wdn_sandbox(...)` or `start()` / `stop()`.
 
     Options: `host`/`port` (127.0.0.1, 0 = any free port), the dataset's `seed`, `products_per_brand`,
     `retailers`, `offerless_share`, `missing_retailer_share`; `max_concurrency` (5: more requests at once get
     429), `latency_seconds` (time to answer each call), `faults` (spec or rules), `allow_remote`, `log`.
     """
+
+    what = "What Drops Now sandbox"
+    thread_name = "wdn-sandbox"
+    server_version = "WhatDropsNowSandbox/1.0"
+    http_methods = ("GET",)
+    request_queue_size = 64
+    call_type = WdnCall
 
     def __init__(
         self,
@@ -149,8 +135,8 @@ class WdnSandbox:
         allow_remote: bool = False,
         log: Callable[[str], None] | None = None,
     ) -> None:
-        check_bind_host(host, allow_remote)
-        self.host, self.port, self.seed = host, port, seed
+        super().__init__(host=host, port=port, allow_remote=allow_remote, log=log)
+        self.seed = seed
         self.max_concurrency = max_concurrency
         self.latency_seconds = latency_seconds
         self.data: WdnDataset = generate_wdn_dataset(
@@ -162,52 +148,10 @@ class WdnSandbox:
         )
         self.faults = FaultPlan(seed=seed)
         self.set_faults(faults)
-        self._log_line = log
-        self._lock = threading.Lock()
-        self._calls: list[WdnCall] = []
-        self._call_numbers: Counter[str] = Counter()
         self._in_flight = 0
         self._peak = 0
-        self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    # -- lifecycle -------------------------------------------------------------------------------------
-    def start(self) -> WdnSandbox:
-        if self._server is None:
-            server_class = _IPv6Server if ":" in self.host else _IPv4Server
-            self._server = server_class((self.host.strip("[]"), self.port), _Handler)
-            self._server.sandbox = self  # type: ignore[attr-defined]
-            self.port = self._server.server_address[1]
-            self._stopping.clear()
-            self._thread = threading.Thread(
-                target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="wdn-sandbox", daemon=True
-            )
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is None:
-            return
-        self._stopping.set()
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._server, self._thread = None, None
-
-    def __enter__(self) -> WdnSandbox:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     # -- what tests and users read ---------------------------------------------------------------------
-    @property
-    def url(self) -> str:
-        host = f"[{self.host.strip('[]')}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
-
     @property
     def base_url(self) -> str:
         """The API base (`…/api/v1`), what `sources.wdn.base_url` should be set to."""
@@ -219,24 +163,13 @@ class WdnSandbox:
         with self._lock:
             return self._peak
 
-    def calls(self, endpoint: str | None = None) -> list[WdnCall]:
-        """A copy of the call log, oldest first (only `endpoint`'s calls when given)."""
-        with self._lock:
-            return [call for call in self._calls if endpoint is None or call.endpoint == endpoint]
-
     def stats(self) -> dict[str, Any]:
         """Calls per endpoint and status, 404s, 429s, faults, peak concurrency and the dataset's counts."""
         calls = self.calls()
-        by_endpoint: dict[str, dict[str, Any]] = defaultdict(lambda: {"calls": 0, "statuses": Counter()})
-        for call in calls:
-            by_endpoint[call.endpoint]["calls"] += 1
-            by_endpoint[call.endpoint]["statuses"][str(call.status) if call.status is not None else "dropped"] += 1
         statuses = Counter(call.status for call in calls)
         return {
             "calls": len(calls),
-            "by_endpoint": {
-                name: {"calls": e["calls"], "statuses": dict(e["statuses"])} for name, e in by_endpoint.items()
-            },
+            "by_endpoint": self.tally(calls),
             "status_404": statuses[404],
             "status_429": statuses[429],
             "faults": sum(call.fault is not None for call in calls),
@@ -247,9 +180,8 @@ class WdnSandbox:
 
     def reset_stats(self) -> None:
         """Forget the call log, call numbers (fault rules count from 1 again) and the peak concurrency."""
+        super().reset_stats()
         with self._lock:
-            self._calls.clear()
-            self._call_numbers.clear()
             self._peak = self._in_flight
 
     def set_faults(self, faults: str | Iterable[FaultRule | str] | None) -> None:
@@ -258,13 +190,25 @@ class WdnSandbox:
         for rule in rules:
             if rule.parsed_action()[0] not in _SUPPORTED_FAULTS:
                 raise ValueError(f"fault {rule}: this sandbox plays a 4xx/5xx status, drop, slow, badjson or nonjson")
-        self.faults.clear()
-        self.faults.extend(rules)
+        self.faults.replace(rules)
 
     def clear_faults(self) -> None:
         self.faults.clear()
 
     # -- request handling ------------------------------------------------------------------------------
+    def answer(self, request: Request) -> Reply:
+        endpoint, reply, in_flight, fault = self.handle(request.path, request.query)
+        reply.call = {"endpoint": endpoint, "path": request.target, "in_flight": in_flight, "fault": fault}
+        return reply
+
+    def internal_error(self, request: Request) -> Reply:
+        call = {"endpoint": request.path, "path": request.target, "in_flight": 0, "fault": None}
+        return _Reply(500, _errors(500, "Internal Server Error"), call=call)
+
+    def describe(self, call: WdnCall) -> str:
+        fault = "  " + call.fault if call.fault else ""
+        return f"GET {call.path} -> {call.status or 'dropped'} ({call.in_flight} in flight){fault}"
+
     def handle(self, path: str, query: str) -> tuple[str, _Reply, int, str | None]:
         """Answer one API call: (endpoint name, reply, in-flight count at arrival, fired fault rule)."""
         endpoint, match = _route(path)
@@ -272,13 +216,12 @@ class WdnSandbox:
             self._in_flight += 1
             in_flight = self._in_flight
             self._peak = max(self._peak, in_flight)
-            self._call_numbers[endpoint] += 1
-            number = self._call_numbers[endpoint]
+        number = self.count_call(endpoint)
         try:
             if in_flight > self.max_concurrency:
                 return endpoint, _throttled(self.max_concurrency), in_flight, None
             if self.latency_seconds:
-                self._stopping.wait(self.latency_seconds)
+                self.pause(self.latency_seconds)
             rule = self.faults.pick(endpoint, number) if match is not None else None
             reply = self._answer(endpoint, match, parse_qs(query, keep_blank_values=True))
             if rule is not None:
@@ -292,14 +235,14 @@ class WdnSandbox:
     def _fault(self, rule: FaultRule, reply: _Reply) -> _Reply:
         kind, status, seconds = rule.parsed_action()
         if kind == "drop":
-            return _Reply(0, drop=True)
+            return _Reply(0, mode="drop")
         if kind == "status":
             assert status is not None
             if status == 429:
                 return _throttled(self.max_concurrency, int(seconds or 1))
             return _Reply(status, _errors(status, "Internal Server Error" if status >= 500 else "Bad Request"))
         if kind == "slow":
-            self._stopping.wait(seconds or 0)
+            self.pause(seconds or 0)
         elif kind == "badjson":
             whole = reply.body()
             return _Reply(200, raw=whole[: len(whole) // 2])
@@ -331,32 +274,12 @@ class WdnSandbox:
         except BadRequest as error:
             return _Reply(400, _errors(400, "Bad Request", str(error)))
 
-    def handle_admin(self, route: str) -> _Reply:
+    def handle_admin(self, method: str, route: str, query: str) -> Reply:
         if route == "stats":
             return _Reply(200, self.stats())
         if route == "calls":
             return _Reply(200, {"calls": [asdict(call) for call in self.calls()]})
         return _Reply(404, _errors(404, "Not Found", f"no sandbox admin route /_sandbox/{route}"))
-
-    def record(
-        self, endpoint: str, path: str, reply: _Reply, started: float, in_flight: int, fault: str | None
-    ) -> None:
-        with self._lock:
-            call = WdnCall(
-                seq=len(self._calls) + 1,
-                endpoint=endpoint,
-                path=path,
-                status=None if reply.drop else reply.status,
-                started_at=started,
-                duration_seconds=time.time() - started,
-                in_flight=in_flight,
-                fault=fault,
-            )
-            self._calls.append(call)
-        if self._log_line is not None:
-            self._log_line(
-                f"GET {path} -> {call.status or 'dropped'} ({in_flight} in flight){'  ' + fault if fault else ''}"
-            )
 
 
 def _route(path: str) -> tuple[str, re.Match[str] | None]:
@@ -374,63 +297,6 @@ def _throttled(limit: int, retry_after: int = 1) -> _Reply:
     return _Reply(429, _errors(429, "Too Many Requests", detail), headers={"Retry-After": str(retry_after)})
 
 
-class _IPv4Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 64
-
-
-class _IPv6Server(_IPv4Server):
-    address_family = socket.AF_INET6
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True
-    server_version = "WhatDropsNowSandbox/1.0"
-    sys_version = ""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """No stderr access log: the sandbox keeps its own call log."""
-
-    def do_GET(self) -> None:
-        sandbox: WdnSandbox = self.server.sandbox  # type: ignore[attr-defined]
-        started = time.time()
-        url = urlsplit(self.path)
-        if url.path.startswith("/_sandbox/"):
-            self._write(sandbox.handle_admin(url.path.removeprefix("/_sandbox/").strip("/")))
-            return
-        try:
-            endpoint, reply, in_flight, fault = sandbox.handle(url.path, url.query)
-        except Exception as error:  # a sandbox bug must still answer, as a live API's 500 does
-            self.log_error("sandbox error answering %s: %r", url.path, error)
-            endpoint, reply, in_flight, fault = url.path, _Reply(500, _errors(500, "Internal Server Error")), 0, None
-        sandbox.record(endpoint, self.path, reply, started, in_flight, fault)
-        self._write(reply)
-
-    def _write(self, reply: _Reply) -> None:
-        if reply.drop:
-            self.close_connection = True
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        body = reply.body()
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.send_response(reply.status)
-            self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(len(body)))
-            for key, value in reply.headers.items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(body)
-
-
-@contextlib.contextmanager
-def running_wdn_sandbox(**options: Any) -> Iterator[WdnSandbox]:
+def running_wdn_sandbox(**options: Any) -> contextlib.AbstractContextManager[WdnSandbox]:
     """Start a WdnSandbox (see its options) on a free loopback port in a background thread; stop it on exit."""
-    sandbox = WdnSandbox(**options)
-    sandbox.start()
-    try:
-        yield sandbox
-    finally:
-        sandbox.stop()
+    return running(WdnSandbox, **options)
