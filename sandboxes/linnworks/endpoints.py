@@ -14,6 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from loaders.linnworks.settings import (
+    STOCK_INFORMATION_DATA_REQUIREMENTS,
+    STOCK_INFORMATION_SEARCH_TYPES,
+    STOCK_ITEM_FULL_EXTENDED_DATA_REQUIREMENTS,
+)
+
 from .binding import Params, to_enum, to_enum_list, to_guid, to_guids, to_list
 from .data import Dataset, Order, StockItem
 from .timefmt import parse_ticks
@@ -27,29 +33,12 @@ MAX_RESULTS_PER_PAGE = 500
 """SearchProcessedOrders: undocumented; Airbyte and linnapi ask for 500."""
 NO_ITEMS_MESSAGE = "No items found with given filter."
 
-STOCK_INFORMATION_REQUIREMENTS = (
-    "StockLevels",
-    "Pricing",
-    "Supplier",
-    "ShippingInformation",
-    "ChannelTitle",
-    "ChannelDescription",
-    "ChannelPrice",
-    "ExtendedProperties",
-    "Images",
-)
-"""`StockInformationDataRequirement`, the enum of GetStockItemsFull's `dataRequirements`."""
-FULL_EXTENDED_REQUIREMENTS = (
-    "StockLevels",
-    "Supplier",
-    "ChannelTitle",
-    "ChannelDescription",
-    "ChannelPrice",
-    "ExtendedProperties",
-    "Images",
-)
+STOCK_INFORMATION_REQUIREMENTS = STOCK_INFORMATION_DATA_REQUIREMENTS
+"""`StockInformationDataRequirement`, the enum of GetStockItemsFull's `dataRequirements` (the loader's list: one
+fact, docs/sources/linnworks.md §3.1)."""
+FULL_EXTENDED_REQUIREMENTS = STOCK_ITEM_FULL_EXTENDED_DATA_REQUIREMENTS
 """`StockItemFullExtendedDataRequirement`, GetStockItemsFullByIds' own enum (1 = Supplier here!)."""
-SEARCH_TYPES = ("SKU", "Title", "Barcode")
+SEARCH_TYPES = STOCK_INFORMATION_SEARCH_TYPES
 DATE_FIELDS = ("processed", "payment", "cancelled", "received")
 SEARCH_FIELDS = ("Source", "SubSource", "ItemIdentifier")
 

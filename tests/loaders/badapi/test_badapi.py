@@ -24,7 +24,7 @@ from loaders.badapi.options import BadApiOptions
 from loaders.badapi.pipeline import BadApiLoad, load_badapi
 from sandboxes.badapi.data import CATEGORIES, generate_badapi_dataset
 from sandboxes.badapi.server import BadApiSandbox, running_badapi_sandbox
-from tests.support.warehouse import query
+from tests.support.warehouse import query, shared_warehouse
 
 DATA_TABLES = ("products", "products__color", "availability")
 
@@ -147,12 +147,6 @@ class Loaded:
     third: BadApiLoad
     third_stats: dict[str, Any]
     dbt: DbtOutcome
-
-
-def shared_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Target:
-    """The session's temp warehouse that test_wdn and test_badapi both load (raw_wdn, raw_badapi) and build in:
-    one path, so the second `dbt build` reuses the first one's parse instead of parsing the project again."""
-    return Target.from_options("duckdb", tmp_path_factory.getbasetemp() / "sources" / "warehouse.duckdb")
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from loaders.wdn.options import WdnOptions
 from loaders.wdn.pipeline import WdnLoad, load_wdn
 from sandboxes.wdn.data import generate_wdn_dataset
 from sandboxes.wdn.server import WdnSandbox, check_bind_host, running_wdn_sandbox
-from tests.support.warehouse import query
+from tests.support.warehouse import query, shared_warehouse
 
 RAW_TABLES = ("brands", "products", "offers", "retailers")
 
@@ -158,12 +158,6 @@ class Loaded:
     refetch_stats: dict[str, Any]
     counts_after_refetch: dict[str, int]
     dbt: DbtOutcome
-
-
-def shared_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Target:
-    """The session's temp warehouse that test_wdn and test_badapi both load (raw_wdn, raw_badapi) and build in:
-    one path, so the second `dbt build` reuses the first one's parse instead of parsing the project again."""
-    return Target.from_options("duckdb", tmp_path_factory.getbasetemp() / "sources" / "warehouse.duckdb")
 
 
 @pytest.fixture(scope="module")
