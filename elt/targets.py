@@ -17,10 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import dlt
-
 from elt.lock import file_lock
-from loaders.recovery import recover_interrupted_packages
 
 TARGETS = ("duckdb", "bigquery")
 DEFAULT_DUCKDB_PATH = "warehouse.duckdb"
@@ -99,8 +96,13 @@ class Target:
         raise NotImplementedError
         yield
 
-    def pipeline(self, pipeline_name: str, dataset_name: str) -> dlt.Pipeline:
-        """A dlt pipeline writing `dataset_name` on this target, its local state kept per warehouse."""
+    def pipeline(self, pipeline_name: str, dataset_name: str) -> Any:
+        """A dlt pipeline writing `dataset_name` on this target, its local state kept per warehouse (interrupted
+        packages put right first: loaders.recovery)."""
+        import dlt
+
+        from loaders.recovery import recover_interrupted_packages
+
         pipelines_dir = self.state_dir / "pipelines"
         pipelines_dir.mkdir(parents=True, exist_ok=True)
         pipeline = dlt.pipeline(
@@ -132,6 +134,8 @@ class DuckDBTarget(Target):
         return {"ELT_TARGET": self.name, "ELT_DUCKDB_PATH": str(self.duckdb_path)}
 
     def destination(self) -> Any:
+        import dlt
+
         self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
         return dlt.destinations.duckdb(str(self.duckdb_path))
 
@@ -199,6 +203,8 @@ class BigQueryTarget(Target):
         }
 
     def destination(self) -> Any:
+        import dlt
+
         # Credentials: dlt's config (DESTINATION__BIGQUERY__CREDENTIALS__*) when given, else Application Default
         # Credentials (GOOGLE_APPLICATION_CREDENTIALS, gcloud's login, the Cloud Run service account).
         return dlt.destinations.bigquery(location=self.bigquery_location, project_id=self.bigquery_project)
@@ -225,6 +231,8 @@ class BigQueryTarget(Target):
 
 def _dlt_setting(name: str) -> str | None:
     """`destination.bigquery.<name>` from dlt's config (env DESTINATION__BIGQUERY__<NAME> or .dlt/*.toml)."""
+    import dlt
+
     value = dlt.config.get(f"destination.bigquery.{name}", str)
     return value or None
 
