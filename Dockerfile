@@ -19,12 +19,14 @@ RUN groupadd --system --gid 10001 elt \
 
 WORKDIR /app
 
-# Dependencies first, exactly as locked, so code changes reuse this layer.
+# Dependencies first, exactly as locked, so code changes reuse this layer: the runtime lock only (no test, lint or
+# browser tooling; requirements-dev.lock is for development).
 COPY requirements.lock ./
 RUN pip install --no-cache-dir -r requirements.lock
 
-# The project: the `loaders` package and the dbt project (models, macros, seeds, tests, profiles.example.yml).
-# PYTHONPATH=/app makes `elt` import the package from here, beside the dbt project and seeds it reads.
+# The project: the `loaders` and `elt` packages and the dbt project (models, macros, seeds, singular tests,
+# profiles.example.yml). .dockerignore keeps out the development-only `sandboxes` package, the pytest suites and
+# the benchmarks. PYTHONPATH=/app makes `elt` import the packages from here, beside the dbt project it reads.
 COPY . .
 RUN pip install --no-cache-dir --no-deps .
 

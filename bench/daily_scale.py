@@ -56,8 +56,10 @@ def _suppliers(con: object) -> list[tuple[str, str, str | None]]:
 
 def bootstrap(target: object, folder: Path) -> None:
     """One real load of tiny sample files: the raw tables, their dlt schema and state exist as in production."""
-    from loaders.demo.sample_files import generate
-    from loaders.supplier_stock.pipeline import load_products, load_stores, load_supplier_stock
+    from loaders.product_master.source import load_products
+    from loaders.store_listings.source import load_stores
+    from loaders.supplier_feeds.source import load_supplier_stock
+    from sandboxes.samples import generate
 
     sample = generate(folder / "files", last_day=FIRST_DAY, days=1)
     assert load_products(target, str(sample.product_master)).ok  # type: ignore[arg-type]
@@ -183,7 +185,7 @@ def text_mb(con: object, table: str) -> tuple[int, float]:
 
 def build(target: object, args: list[str]) -> Build:
     """Run `dbt ARGS` (a build); its wall time and each node's execution time."""
-    from loaders.dbt import dbt_target_path, run_dbt
+    from elt.dbt import dbt_target_path, run_dbt
 
     started = time.perf_counter()
     outcome = run_dbt(args, target, quiet=True)  # type: ignore[arg-type]

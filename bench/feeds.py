@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import xlsxwriter
 
 if TYPE_CHECKING:
-    from bench.run import Figure
+    from bench.measure import Figure
 
 FPS_HEADER = ["Product Code", "Short Description", "MFG Code", "Free Stock Available Flag", "Price", "Brand"]
 
@@ -35,9 +35,9 @@ def write_fps_feed(path: Path, rows: int) -> Path:
 
 def read_with_ours(path: Path) -> int:
     """What the loader does per feed: open, check the layout on the first rows, stream part and stock cells."""
-    from loaders.supplier_stock.checks import checked_feed_rows
-    from loaders.supplier_stock.layouts import feed_layouts
-    from loaders.supplier_stock.workbook import cell_text, open_workbook
+    from loaders.supplier_feeds.checks import checked_feed_rows
+    from loaders.supplier_feeds.layouts import feed_layouts
+    from loaders.workbooks.reader import cell_text, open_workbook
 
     layout = feed_layouts()["FPS"]
     part, stock = layout.part_number_column - 1, (layout.stock_column or 1) - 1
@@ -59,7 +59,7 @@ def read_with_python_calamine(path: Path) -> int:
     stock cells as text."""
     import python_calamine
 
-    from loaders.supplier_stock.workbook import cell_text
+    from loaders.workbooks.reader import cell_text
 
     sheet = python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
     rows = 0
@@ -93,11 +93,11 @@ def peak_growth_mb(path: Path, reader: str = "ours") -> float:
     """Peak memory one read adds on top of the process after its imports (Linux: VmHWM reset)."""
     import python_calamine  # noqa: F401
 
-    import loaders.supplier_stock.checks
-    import loaders.supplier_stock.layouts
-    import loaders.supplier_stock.workbook
+    import loaders.supplier_feeds.checks
+    import loaders.supplier_feeds.layouts
+    import loaders.workbooks.reader
 
-    loaders.supplier_stock.layouts.feed_layouts()
+    loaders.supplier_feeds.layouts.feed_layouts()
     Path("/proc/self/clear_refs").write_text("5")  # resets the peak (VmHWM) to the current RSS
     before = _status_kb("VmRSS")
     READERS[reader](path)
@@ -109,8 +109,7 @@ def figures(quick: bool, runs: int, folder: Path) -> list[Figure]:
     the same runs, the ratios, and the peak memory a read adds for a small and a big feed."""
     import subprocess
 
-    from bench.measure import Stat, timed
-    from bench.run import Figure
+    from bench.measure import Figure, Stat, timed
 
     big = 50_000 if quick else 236_000
     small = 10_000 if quick else 50_000
@@ -156,10 +155,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     options = parser.parse_args()
     if options.figures:
-        from bench.run import _table
+        from bench.measure import table
 
         with tempfile.TemporaryDirectory(prefix="elt-bench-feeds-") as tmp:
-            print("\n".join(_table(figures(options.quick, max(3, options.runs), Path(tmp)))))
+            print("\n".join(table(figures(options.quick, max(3, options.runs), Path(tmp)))))
     elif options.path:
         print(peak_growth_mb(options.path, options.reader))
     else:

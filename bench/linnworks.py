@@ -29,9 +29,9 @@ from typing import Any
 
 import requests
 
-from loaders.demo.run import environment
+from elt.demo import environment
 from loaders.linnworks import settings
-from loaders.linnworks.sandbox.server import CallRecord, Sandbox
+from sandboxes.linnworks.server import CallRecord, Sandbox
 
 STOCK_REQUIREMENTS = list(settings.STOCK_ITEMS_DATA_REQUIREMENTS)
 
@@ -88,7 +88,7 @@ def our_sync(sandbox: Sandbox, folder: Path, window: float, limits: dict[str, in
     with _settings(sandbox, window, limits):
         started = time.perf_counter()
         result = subprocess.run(
-            [sys.executable, "-m", "loaders.cli", "--duckdb", str(path), "load", "linnworks"],
+            [sys.executable, "-m", "elt.cli", "--duckdb", str(path), "load", "linnworks"],
             capture_output=True, text=True, env=dict(os.environ),
         )  # fmt: skip
         total = time.perf_counter() - started

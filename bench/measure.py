@@ -68,3 +68,23 @@ def run_child(args: Sequence[str], env: dict[str, str] | None = None) -> tuple[f
         raise RuntimeError(f"{' '.join(args)} failed: {measured.stderr[-2000:]}")
     seconds, peak_kb = measured.stdout.split()
     return float(seconds), float(peak_kb) / 1024
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One measured figure of a benchmark: min / median / max of its runs, the unit, the goal it is judged by."""
+
+    benchmark: str
+    figure: str
+    stat: Stat
+    unit: str
+    goal: str = ""
+    digits: int = 2
+
+
+def table(figures: list[Figure]) -> list[str]:
+    """The figures as a Markdown table (bench/RESULTS.md, the console)."""
+    lines = ["| benchmark | figure | min / median / max | unit | goal |", "|---|---|---|---|---|"]
+    for f in figures:
+        lines.append(f"| {f.benchmark} | {f.figure} | {f.stat.fmt(f.digits)} | {f.unit} | {f.goal} |")
+    return lines

@@ -13,7 +13,7 @@ import dlt
 
 def stock_item_records(items: int) -> list[dict[str, Any]]:
     """StockItemFull records as the sandbox serves them (every sub-collection populated)."""
-    from loaders.linnworks.sandbox import generate_dataset
+    from sandboxes.linnworks import generate_dataset
 
     return [item.record for item in generate_dataset(seed=3, items=items, orders=0).items]
 

@@ -14,22 +14,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-from bench.measure import Stat, run_child
+from bench.measure import Figure, Stat, run_child, table
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
-
-
-@dataclass(frozen=True)
-class Figure:
-    benchmark: str
-    figure: str
-    stat: Stat
-    unit: str
-    goal: str = ""
-    digits: int = 2
 
 
 def _machine() -> str:
@@ -77,7 +66,7 @@ def bench_demo(quick: bool, runs: int, folder: Path) -> list[Figure]:
     seconds, rss = [], []
     for i in range(runs):
         env = {**os.environ, "ELT_DUCKDB_PATH": str(folder / f"demo{i}.duckdb")}
-        args = [sys.executable, "-m", "loaders.cli", "demo", "--workdir", str(folder / f"demo{i}"),
+        args = [sys.executable, "-m", "elt.cli", "demo", "--workdir", str(folder / f"demo{i}"),
                 "--out", str(folder / f"out{i}")]  # fmt: skip
         wall, peak = run_child(args, env)
         seconds.append(wall)
@@ -90,7 +79,7 @@ def bench_demo(quick: bool, runs: int, folder: Path) -> list[Figure]:
 
 def bench_linnworks(quick: bool, runs: int, folder: Path) -> list[Figure]:
     from bench.linnworks import bound_seconds, naive_sync, our_sync, scaled_limits
-    from loaders.linnworks.sandbox import running_sandbox
+    from sandboxes.linnworks import running_sandbox
 
     items, orders, window, divisor = (6_000, 3_000, 2.0, 30) if quick else (20_000, 10_000, 2.0, 10)
     limits = scaled_limits(divisor)
@@ -146,8 +135,9 @@ def bench_daily(quick: bool, runs: int, folder: Path) -> list[Figure]:
     import duckdb
 
     from bench import daily_scale
-    from loaders.dbt import UNIT_TESTS_ONLY, daily_build_args
-    from loaders.warehouse import Target
+    from elt.build_scope import daily_build_args
+    from elt.guard import UNIT_TESTS_ONLY
+    from elt.targets import Target
 
     scale = 0.05 if quick else 1.0
     sizes = daily_scale.Sizes.at(scale)
@@ -221,13 +211,6 @@ BENCHMARKS: dict[str, Callable[[bool, int, Path], list[Figure]]] = {
 }
 
 
-def _table(figures: list[Figure]) -> list[str]:
-    lines = ["| benchmark | figure | min / median / max | unit | goal |", "|---|---|---|---|---|"]
-    for f in figures:
-        lines.append(f"| {f.benchmark} | {f.figure} | {f.stat.fmt(f.digits)} | {f.unit} | {f.goal} |")
-    return lines
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, for CI-sized machines (minutes)")
@@ -242,10 +225,10 @@ def main() -> None:
             folder = Path(tmp) / name
             folder.mkdir()
             figures.extend(BENCHMARKS[name](options.quick, runs, folder))
-            print("\n".join(_table(figures)), flush=True)
+            print("\n".join(table(figures)), flush=True)
     mode = "quick" if options.quick else "full"
     now = f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
-    table = _table(figures)
+    rows = table(figures)
     header = [
         f"- date: {now}; mode: {mode}; runs per figure: {runs}",
         f"- machine: {_machine()}",
@@ -257,8 +240,8 @@ def main() -> None:
         kept = [line for line in old if line.startswith("|") and not any(line.startswith(n) for n in names)]
         header = [line for line in old if line.startswith("- ")]
         header.append(f"- re-run on {now}: `python -m bench.run --only {' --only '.join(options.only)}`")
-        table = kept + table[2:]  # kept starts with the header rows
-    report = ["# Benchmark results", "", *header, "", *table, ""]
+        rows = kept + rows[2:]  # kept starts with the header rows
+    report = ["# Benchmark results", "", *header, "", *rows, ""]
     RESULTS.write_text("\n".join(report))
     print(f"\nwrote {RESULTS}")
 

@@ -1,9 +1,9 @@
 """HTTP calls to the bad API: conditional GETs (ETag / If-None-Match) and the availability error-mode retry.
 
-Transport faults (429, 5xx, timeouts, dropped connections) are retried by dlt's retrying session; this module
-adds what is particular to the API: a 304 means "unchanged, nothing to land", and an availability answer in
-error mode (HTTP 200, `"response": "[]"` as a string, `x-error-modes-active` set) is retried with backoff up to
-a bound, then reported as `ErrorModeStuck` naming the manufacturer.
+Transport faults (429, 5xx, timeouts, dropped connections) are retried by the run's session (loaders.http);
+this module adds what is particular to the API: a 304 means "unchanged, nothing to land", and an availability
+answer in error mode (HTTP 200, `"response": "[]"` as a string, `x-error-modes-active` set) is retried with
+backoff up to a bound, then reported as `ErrorModeStuck` naming the manufacturer.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from loaders.badapi import settings
 
 
 class HttpClient(Protocol):
-    """What the calls need of an HTTP client: dlt's `Client` (retrying, a session per thread) fits."""
+    """What the calls need of an HTTP client: the run's `loaders.http` session (retrying, shared by threads) fits."""
 
     def get(self, url: str, **kwargs: Any) -> requests.Response: ...
 

@@ -13,17 +13,21 @@ or the same names under `[sources.badapi]` in .dlt/config.toml.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
-from typing import Any
+from dataclasses import dataclass
+from typing import ClassVar
 
-import dlt
-from dlt.sources.helpers.requests import Client
+import requests
 
+from loaders import http
 from loaders.badapi import settings
+from loaders.options import SourceOptions
 
 
 @dataclass(frozen=True)
-class BadApiOptions:
+class BadApiOptions(SourceOptions):
+    SECTION: ClassVar[str] = settings.SOURCE_NAME
+    AT_LEAST_ONE: ClassVar[tuple[str, ...]] = ("error_mode_attempts", "http_max_attempts")
+
     base_url: str = settings.BASE_URL
     error_mode_attempts: int = settings.ERROR_MODE_ATTEMPTS
     error_mode_backoff_seconds: float = settings.ERROR_MODE_BACKOFF_SECONDS
@@ -32,26 +36,12 @@ class BadApiOptions:
     http_max_attempts: int = settings.HTTP_MAX_ATTEMPTS
     http_backoff_seconds: float = settings.HTTP_BACKOFF_SECONDS
 
-    @classmethod
-    def from_config(cls, **overrides: Any) -> BadApiOptions:
-        """Defaults, then dlt config `sources.badapi.<field>`, then `overrides` (None values ignored)."""
-        values: dict[str, Any] = {}
-        for option in fields(cls):
-            configured = dlt.config.get(f"sources.{settings.SOURCE_NAME}.{option.name}")
-            if configured not in (None, ""):
-                values[option.name] = type(getattr(cls(), option.name))(configured)
-        values |= {key: value for key, value in overrides.items() if value is not None}
-        options = replace(cls(), **values)
-        if options.error_mode_attempts < 1 or options.http_max_attempts < 1:
-            raise ValueError("sources.badapi: error_mode_attempts and http_max_attempts must be at least 1")
-        return options
-
-    def http_client(self) -> Client:
-        """dlt's retrying HTTP client (429, 5xx, connection errors; a session per thread); no raise for status."""
-        return Client(
-            request_timeout=self.request_timeout_seconds,
-            raise_for_status=False,
-            request_max_attempts=self.http_max_attempts,
-            request_backoff_factor=self.http_backoff_seconds,
-            request_max_retry_delay=30,
+    def http_client(self) -> requests.Session:
+        """The run's session (every listing thread shares it): 429, 5xx, timeouts and dropped connections
+        retried; never a raise for a status (a 304 is an answer)."""
+        retry = http.Retry(
+            attempts=self.http_max_attempts,
+            backoff=self.http_backoff_seconds,
+            max_delay=settings.HTTP_MAX_RETRY_DELAY_SECONDS,
         )
+        return http.session(self.request_timeout_seconds, retry)

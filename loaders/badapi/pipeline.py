@@ -16,10 +16,12 @@ from typing import Any
 import requests
 from dlt.extract import DltSource
 
-from loaders.badapi import BadApiRunReport, badapi_availability, badapi_products, settings
+from loaders import pipeline as runs
+from loaders.badapi import settings
 from loaders.badapi.client import BadApiError
 from loaders.badapi.options import BadApiOptions
-from loaders.warehouse import Target
+from loaders.badapi.source import BadApiRunReport, badapi_availability, badapi_products
+from loaders.contract import Warehouse
 
 Echo = Callable[[str], None]
 
@@ -42,28 +44,13 @@ class BadApiLoad:
 
 
 def _load(pipeline: Any, source: DltSource, result: BadApiLoad) -> None:
-    pipeline.extract(source, loader_file_format="parquet")
-    normalized = pipeline.normalize()
-    pipeline.load().raise_on_failed_jobs()
+    landed = runs.load(pipeline, source)
     result.loads += 1
-    for table, rows in (normalized.row_counts if normalized else {}).items():
-        if not table.startswith("_dlt"):
-            result.row_counts[table] = result.row_counts.get(table, 0) + rows
-
-
-def _root_error(error: BaseException) -> str:
-    seen: BaseException | None = error
-    innermost = error
-    while seen is not None:
-        if isinstance(seen, (BadApiError, requests.RequestException)):
-            return str(seen)
-        innermost = seen
-        seen = seen.__cause__ or seen.__context__
-    return f"{type(innermost).__name__}: {innermost}"
+    runs.add_rows(result.row_counts, landed.row_counts)
 
 
 def load_badapi(
-    target: Target,
+    target: Warehouse,
     options: BadApiOptions | None = None,
     use_etags: bool = True,
     force_error_mode: Collection[str] = (),
@@ -102,7 +89,9 @@ def load_badapi(
         else:
             result.ok = True
     except Exception as error:
-        result.error = _root_error(error)
+        result.error = runs.error_message(error, (BadApiError, requests.RequestException))
+    finally:
+        http.close()
     result.seconds = time.monotonic() - started
     changed = ", ".join(f"{key} ({rows:,})" for key, rows in sorted(report.changed.items())) or "none"
     echo(f"badapi: changed: {changed}")

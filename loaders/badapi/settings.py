@@ -1,6 +1,6 @@
 """Constants for the Reaktor "bad API" loader: names, base URL, categories, retries, the error mode, the cadence.
 
-Facts from /work/shared/reference/other-sources.md. Values marked (config) are the defaults of
+Facts from docs/sources/badapi.md. Values marked (config) are the defaults of
 `BadApiOptions` and can be set under `sources.badapi` in dlt config (`SOURCES__BADAPI__BASE_URL`, …).
 """
 
@@ -26,8 +26,10 @@ ERROR_MODE_MAX_DELAY_SECONDS = 8.0
 REQUEST_TIMEOUT_SECONDS = 120.0
 """(config) The listings are large and slow."""
 HTTP_MAX_ATTEMPTS = 5
-"""(config) Attempts per call for 429, 5xx, timeouts and dropped connections (dlt's retrying session)."""
+"""(config) Attempts per call for 429, 5xx, timeouts and dropped connections (the run's loaders.http session)."""
 HTTP_BACKOFF_SECONDS = 1.0
+HTTP_MAX_RETRY_DELAY_SECONDS = 30.0
+"""The longest wait between those attempts (a Retry-After's included)."""
 WORKERS = 4
 """Listings fetched at once (the three categories; then the manufacturers)."""
 

@@ -1,6 +1,6 @@
 """The Linnworks methods the loader calls: their request shapes, paging and the unwrapping of answers.
 
-Request shapes follow FACTS.md 2 and 3: methods with a `request` parameter get `{"request": {...}}`,
+Request shapes follow docs/sources/linnworks.md §2 and §3: methods with a `request` parameter get `{"request": {...}}`,
 the others flat JSON; enums are sent by name (GetStockItemsFullByIds has its own enum, so names avoid
 the ordinal trap); verbs as in the Swagger specs.
 """

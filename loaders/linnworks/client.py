@@ -4,12 +4,15 @@
   no `Bearer`), the `Server` every data call goes to and a `TTL` in seconds. The client re-authorises
   shortly before the TTL runs out, and once when a call answers 401, then repeats the call.
 - Limiter: at most N calls of a method in any window (150 or 250 per minute, settings.RATE_LIMITS),
-  shared by all threads; a slot is held from sending until the answer arrives plus one window, so the
-  server, which counts arrivals, never sees more than N. A 429 pauses the method for its Retry-After.
-- Retries: dlt's requests `Client` (tenacity) for 429, 5xx, timeouts, dropped connections, truncated
-  bodies and 200s that are not JSON, with exponential backoff plus jitter; every attempt goes through
-  the limiter. A call that still fails raises `LinnworksError` naming the endpoint, and aborts the run:
-  calls waiting or about to start in other threads stop at once (`LinnworksAborted`).
+  shared by all threads; a slot is held from sending until the answer (its body read) arrives plus one
+  window, so the server, which counts arrivals, never sees more than N. A 429 pauses the method for its
+  Retry-After. Hand-written because none of requests, urllib3, tenacity or dlt limits calls per key and
+  window across threads, and the accounting must count calls in flight and pause on the server's 429.
+- Retries: the shared session of `loaders.http` (tenacity) for 429, 5xx, timeouts, dropped connections,
+  truncated bodies, 200s that are not JSON and the quota message on a 400, with exponential backoff plus
+  jitter, more attempts while throttled; every attempt goes through the limiter (`_through_limiter`). A
+  call that still fails raises `LinnworksError` naming the endpoint, and aborts the run: calls waiting,
+  sleeping before a retry or about to start in other threads stop at once (`LinnworksAborted`).
 
 Secrets (application id and secret, installation token, session token) never go into messages.
 """
@@ -31,18 +34,8 @@ import requests
 from dlt.common import json as fast_json
 from dlt.common.configuration.inject import with_config
 from dlt.common.typing import TSecretStrValue
-from dlt.sources.helpers.requests import Client
-from dlt.sources.helpers.requests.retry import (
-    DEFAULT_RETRY_EXCEPTIONS,
-    DEFAULT_RETRY_STATUS,
-    retry_if_predicate,
-    retry_if_status,
-    wait_exponential_retry_after,
-)
-from dlt.sources.helpers.requests.session import Session
-from requests.adapters import HTTPAdapter
-from tenacity import RetryCallState, Retrying, retry_any, retry_if_exception_type, wait_random
 
+from loaders import http
 from loaders.linnworks import settings
 
 T = TypeVar("T")
@@ -184,7 +177,7 @@ class RateLimiter:
 
 
 def _is_throttled(response: requests.Response) -> bool:
-    """A 429, or the quota message on a 400 (FACTS 4: seen on non-429 statuses too)."""
+    """A 429, or the quota message on a 400 (docs/sources/linnworks.md §4.2: seen on non-429 statuses too)."""
     if response.status_code == 429:
         return True
     return response.status_code == 400 and settings.QUOTA_MESSAGE in response.text.lower()
@@ -193,26 +186,6 @@ def _is_throttled(response: requests.Response) -> bool:
 def _retry_after_seconds(response: requests.Response) -> float:
     header = (response.headers.get("Retry-After") or "").strip()
     return float(header) if header.isdigit() else 1.0
-
-
-class _LimitedAdapter(HTTPAdapter):
-    """Sends every attempt (retries included) through the rate limiter and counts it."""
-
-    def __init__(self, client: LinnworksClient, pool_size: int) -> None:
-        super().__init__(pool_connections=4, pool_maxsize=pool_size)
-        self._client = client
-
-    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        method = method_of(request.url or "")
-        self._client._count_attempt(method, self._client.limiter.acquire(method))
-        try:
-            response = super().send(request, *args, **kwargs)
-        finally:
-            self._client.limiter.release(method)
-        if _is_throttled(response):
-            self._client._count_throttled(method)
-            self._client.limiter.pause(method, _retry_after_seconds(response))
-        return response
 
 
 def _decoded(response: requests.Response) -> tuple[bool, Any]:
@@ -227,65 +200,9 @@ def _decoded(response: requests.Response) -> tuple[bool, Any]:
     return cached  # type: ignore[return-value]
 
 
-def _should_retry(response: requests.Response | None, exception: BaseException | None) -> bool:
-    """Retry a truncated or non-JSON 2xx, and the quota message on any status."""
-    if response is None:
-        return False
-    if 200 <= response.status_code < 300:
-        return not _decoded(response)[0]
-    return _is_throttled(response)
-
-
-def _stop_after(attempts: int) -> Callable[[RetryCallState], bool]:
-    """Give up after `attempts` tries, or RATE_LIMITED_ATTEMPTS while the answer is a 429 or the quota message
-    (the account is busy, not broken: each such answer pauses the method before the next attempt)."""
-
-    def stop(state: RetryCallState) -> bool:
-        outcome = state.outcome
-        answer = outcome.result() if outcome is not None and not outcome.failed else None
-        limited = isinstance(answer, requests.Response) and _is_throttled(answer)
-        return state.attempt_number >= (max(attempts, settings.RATE_LIMITED_ATTEMPTS) if limited else attempts)
-
-    return stop
-
-
-class _Http(Client):
-    """dlt's retrying requests client, with the limiter's adapter, jittered backoff and abortable sleeps."""
-
-    def __init__(self, client: LinnworksClient, timeout: float, attempts: int, backoff: float, pool: int) -> None:
-        super().__init__(
-            request_timeout=timeout,
-            max_connections=pool,
-            raise_for_status=False,
-            request_max_attempts=attempts,
-            retry_condition=_should_retry,
-            request_backoff_factor=backoff,
-            request_max_retry_delay=settings.MAX_RETRY_DELAY_SECONDS,
-            respect_retry_after_header=True,
-        )
-        self._adapter = _LimitedAdapter(client, pool)
-        self._client = client
-
-    def _make_session(self) -> Session:
-        session = Session(timeout=self._session_kwargs["timeout"], raise_for_status=False)
-        session.mount("http://", self._adapter)
-        session.mount("https://", self._adapter)
-        options = self._retry_kwargs
-        backoff = options["backoff_factor"]
-        retrying = Retrying(
-            wait=wait_exponential_retry_after(multiplier=backoff, max=options["max_delay"]) + wait_random(0, backoff),
-            retry=retry_any(
-                retry_if_status(DEFAULT_RETRY_STATUS),
-                retry_if_exception_type(DEFAULT_RETRY_EXCEPTIONS),
-                retry_if_predicate(_should_retry),
-            ),
-            stop=_stop_after(options["max_attempts"]),
-            sleep=self._client._sleep,
-            reraise=True,
-            retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
-        )
-        session.send = retrying.wraps(session.send)  # type: ignore[method-assign]
-        return session
+def _not_json(response: requests.Response) -> bool:
+    """A 2xx whose body is cut short or not JSON (a maintenance page): retried."""
+    return 200 <= response.status_code < 300 and not _decoded(response)[0]
 
 
 @dataclass(frozen=True)
@@ -334,9 +251,23 @@ class LinnworksClient:
         self.first_error: BaseException | None = None
         """The failure that ended the run (an API error, or an error in a resource), if any."""
         self.sessions_opened = 0
-        self._http = _Http(self, request_timeout_seconds, max_attempts, retry_backoff_seconds, threads)
-        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="linnworks")
         self._abort = threading.Event()
+        retry = http.Retry(
+            attempts=max_attempts,
+            backoff=retry_backoff_seconds,
+            max_delay=settings.MAX_RETRY_DELAY_SECONDS,
+            jitter=retry_backoff_seconds,
+            retry_answer=_not_json,
+            throttled=_is_throttled,
+            throttled_attempts=settings.RATE_LIMITED_ATTEMPTS,
+            sleep=http.abortable_sleep(
+                self._abort, lambda: LinnworksAborted("Linnworks call abandoned: another call failed")
+            ),
+        )
+        self._http = http.session(
+            request_timeout_seconds, retry, around_attempt=self._through_limiter, connections=threads
+        )
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="linnworks")
         self._lock = threading.Lock()
         self._session_lock = threading.Lock()
         self._session: _Session | None = None
@@ -355,6 +286,7 @@ class LinnworksClient:
         self.limiter.abort()
         self._abort.set()
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._http.close()
 
     @property
     def aborted(self) -> bool:
@@ -460,7 +392,7 @@ class LinnworksClient:
             raise LinnworksAborted(f"Linnworks {method} abandoned: another call failed", method)
         self._state.attempts = 0
         try:
-            return self._http.session.request(http_method, url, **kwargs)
+            return self._http.request(http_method, url, **kwargs)
         except LinnworksError:
             raise
         except requests.Timeout:
@@ -480,9 +412,18 @@ class LinnworksClient:
                 text = text.replace(secret, "***")
         return text
 
-    def _sleep(self, seconds: float) -> None:
-        if self._abort.wait(seconds):
-            raise LinnworksAborted("Linnworks call abandoned: another call failed")
+    def _through_limiter(self, request: requests.PreparedRequest, send: http.Send) -> requests.Response:
+        """Around every attempt (retries included): a slot of the method's limit, counted; a 429 pauses it."""
+        method = method_of(request.url or "")
+        self._count_attempt(method, self.limiter.acquire(method))
+        try:
+            response = send()
+        finally:
+            self.limiter.release(method)
+        if _is_throttled(response):
+            self._count_throttled(method)
+            self.limiter.pause(method, _retry_after_seconds(response))
+        return response
 
     def _count_attempt(self, method: str, waited: float) -> None:
         self._state.attempts += 1

@@ -15,10 +15,12 @@ from dataclasses import dataclass, field
 
 from dlt.common.configuration.exceptions import ConfigFieldMissingException
 
-from loaders.linnworks import linnworks, select_resources, settings
+from loaders import pipeline as runs
+from loaders.contract import Warehouse
+from loaders.linnworks import settings
 from loaders.linnworks.client import LinnworksClient, LinnworksError, client_from_config
 from loaders.linnworks.progress import Progress
-from loaders.warehouse import Target
+from loaders.linnworks.source import linnworks, select_resources
 
 Echo = Callable[[str], None]
 
@@ -50,18 +52,10 @@ def _describe(client: LinnworksClient, error: BaseException) -> str:
     return client.scrub(f"Linnworks extraction failed: {type(error).__name__}: {error}")
 
 
-def _cause(error: BaseException) -> BaseException | None:
-    return error.__cause__ or (None if error.__suppress_context__ else error.__context__)
-
-
 def _root_error(client: LinnworksClient, error: BaseException) -> str:
     """The message to show for a failed extraction: the run's first failure, else the innermost cause."""
-    if client.first_error is not None:
-        return _describe(client, client.first_error)
-    innermost: BaseException = error
-    while (cause := _cause(innermost)) is not None:
-        innermost = cause
-    return _describe(client, innermost)
+    first = client.first_error
+    return _describe(client, first if first is not None else runs.root_error(error))
 
 
 def _missing_settings(error: ConfigFieldMissingException) -> str:
@@ -70,7 +64,7 @@ def _missing_settings(error: ConfigFieldMissingException) -> str:
 
 
 def load_linnworks(
-    target: Target,
+    target: Warehouse,
     resources: Sequence[str] | None = None,
     full_refresh: bool = False,
     echo: Echo = print,
@@ -98,9 +92,9 @@ def load_linnworks(
     echo(f"linnworks: {', '.join(selected)} -> {settings.DATASET_NAME}{refresh}")
     with client, Progress(client, echo) as progress:
         try:
-            pipeline.extract(
+            runs.extract(
+                pipeline,
                 linnworks(resources=selected, client=client),
-                loader_file_format="parquet",
                 workers=settings.EXTRACT_WORKERS,
                 max_parallel_items=settings.EXTRACT_WORKERS * 2,
                 refresh="drop_resources" if full_refresh else None,
@@ -117,20 +111,15 @@ def load_linnworks(
         return result
 
     try:
-        pipeline.normalize()
-        info = pipeline.load()
-        info.raise_on_failed_jobs()
+        landed = runs.normalize_and_load(pipeline)
     except Exception as error:
         result.error = client.scrub(f"Linnworks load into {settings.DATASET_NAME} failed: {error}")
         echo("linnworks: failed at the load step (the extracted package stays pending for the next run)")
         result.seconds = time.monotonic() - started
         return result
 
-    trace = pipeline.last_trace
-    normalized = trace.last_normalize_info if trace else None
-    counts = normalized.row_counts if normalized else {}
-    result.row_counts = {table: rows for table, rows in sorted(counts.items()) if not table.startswith("_dlt")}
-    result.load_ids = list(info.loads_ids)
+    result.row_counts = dict(sorted(landed.row_counts.items()))
+    result.load_ids = landed.load_ids
     result.ok = True
     result.seconds = time.monotonic() - started
     echo(f"linnworks: loaded {result.rows:,} rows into {len(result.row_counts)} tables in {result.seconds:.1f} s")

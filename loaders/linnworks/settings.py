@@ -1,13 +1,13 @@
 """Constants for the Linnworks loader: names, hosts, rate limits, page sizes and the API's enums.
 
-Facts come from /work/shared/reference/linnworks/FACTS.md (section numbers in the comments).
+Facts come from docs/sources/linnworks.md (its section numbers in the comments: §4.1 etc.).
 """
 
 PIPELINE_NAME = "linnworks"
 DATASET_NAME = "raw_linnworks"
 
 AUTH_URL = "https://api.linnworks.net"
-"""Global auth host; every data call goes to the `Server` its answer names (FACTS 1.1, 1.4)."""
+"""Global auth host; every data call goes to the `Server` its answer names (§1.1, §1.4)."""
 
 RESOURCES = (
     "stock_items",
@@ -24,7 +24,7 @@ RESOURCES = (
 FED_BY = {"stock_item_details": "stock_items", "order_details": "processed_orders"}
 """Transformers that only run on their parent's pages (order_details shares its parent's cursor)."""
 
-# -- rate limits (FACTS 3 table, 4; rate_limits.tsv) ---------------------------------------------------
+# -- rate limits (§3 table, §4.1) ---------------------------------------------------
 RATE_LIMIT_WINDOW_SECONDS = 60.0
 """Linnworks counts calls per method per minute."""
 RATE_LIMITS = {
@@ -64,7 +64,7 @@ last page (each a cheap 400 "No items found"): 1 to 3 for a short catalogue, up 
 EXTRACT_WORKERS = 16
 """dlt extract threads for the parallelized resources and transformers."""
 
-# -- paging (FACTS 3.1-3.8) ------------------------------------------------------------------------
+# -- paging (§3.1-§3.8, §3.10) ------------------------------------------------------------------------
 STOCK_PAGE_SIZE = 200
 """GetStockItemsFull `entriesPerPage`: "Maximum 200"."""
 IDS_PER_CALL = 200
@@ -73,11 +73,11 @@ ORDERS_PAGE_SIZE = 200
 """SearchProcessedOrders `ResultsPerPage` (max undocumented; 200 is what peers use safely)."""
 OPEN_ORDERS_PAGE_SIZE = 200
 OPEN_ORDERS_VIEW_ID = 4
-"""GetOpenOrderIds needs a view; 4 is the all-orders view peers use."""
+"""GetOpenOrderIds needs a view; 4 is the public PHP client's default view (docs/sources/linnworks.md §3.10)."""
 NO_ITEMS_MESSAGE = "No items found with given filter."
-"""GetStockItemsFull's 400 past the last page (FACTS 3.1)."""
+"""GetStockItemsFull's 400 past the last page (§3.1, §4.3)."""
 QUOTA_MESSAGE = "calls quota exceeded"
-"""Text of the rate-limit answer, seen on non-429 statuses too (FACTS 4): retried like a 429."""
+"""Text of the rate-limit answer, seen on non-429 statuses too (§4.2): retried like a 429."""
 
 # -- processed orders ------------------------------------------------------------------------------
 START_DAYS_BACK = 365
@@ -87,7 +87,7 @@ ORDERS_LOOKBACK_SECONDS = 3600.0
 ORDERS_TO_DATE_AHEAD_DAYS = 1
 """`ToDate` of the search: now plus this much, so server clock skew cannot hide fresh orders."""
 
-# -- enums (FACTS 3.1, 3.2, 3.9): ordinal = position --------------------------------------------------
+# -- enums (§3.1, §3.2, §3.9): ordinal = position --------------------------------------------------
 STOCK_INFORMATION_DATA_REQUIREMENTS = (
     "StockLevels",
     "Pricing",

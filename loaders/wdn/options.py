@@ -7,24 +7,29 @@
     SOURCES__WDN__RETRY_MAX_ATTEMPTS        tries per call (10)
     SOURCES__WDN__RETRY_BACKOFF_SECONDS     first retry delay, doubling (1)
     SOURCES__WDN__RETRY_MAX_DELAY_SECONDS   longest retry delay (60)
+    SOURCES__WDN__MAX_CONCURRENT_REQUESTS   requests at once, 1-5 (5: the API throttles above that)
 
 or the same names under `[sources.wdn]` in .dlt/config.toml.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import ClassVar
 
-import dlt
+import requests
 
+from loaders import http
+from loaders.options import SourceOptions
 from loaders.wdn import settings
-from loaders.wdn.session import BoundedSession, bounded_session
 
 
 @dataclass(frozen=True)
-class WdnOptions:
+class WdnOptions(SourceOptions):
+    SECTION: ClassVar[str] = settings.SOURCE_NAME
+    AT_LEAST_ONE: ClassVar[tuple[str, ...]] = ("offers_batch_size", "retry_max_attempts")
+
     base_url: str = settings.BASE_URL
     fresh_for_hours: float = settings.FRESH_FOR_HOURS
     offers_batch_size: int = settings.OFFERS_BATCH_SIZE
@@ -34,34 +39,25 @@ class WdnOptions:
     retry_max_delay_seconds: float = settings.RETRY_MAX_DELAY_SECONDS
     max_concurrent_requests: int = settings.MAX_CONCURRENT_REQUESTS
 
-    @classmethod
-    def from_config(cls, **overrides: Any) -> WdnOptions:
-        """Defaults, then dlt config `sources.wdn.<field>`, then `overrides` (None values ignored)."""
-        values: dict[str, Any] = {}
-        for option in fields(cls):
-            configured = dlt.config.get(f"sources.{settings.SOURCE_NAME}.{option.name}")
-            if configured not in (None, ""):
-                values[option.name] = type(getattr(cls(), option.name))(configured)
-        values |= {key: value for key, value in overrides.items() if value is not None}
-        options = replace(cls(), **values)
-        if options.offers_batch_size < 1 or options.retry_max_attempts < 1:
-            raise ValueError("sources.wdn: offers_batch_size and retry_max_attempts must be at least 1")
-        if not 1 <= options.max_concurrent_requests <= settings.MAX_CONCURRENT_REQUESTS:
+    def check(self) -> None:
+        super().check()
+        if not 1 <= self.max_concurrent_requests <= settings.MAX_CONCURRENT_REQUESTS:
             raise ValueError(
                 f"sources.wdn.max_concurrent_requests must be 1-{settings.MAX_CONCURRENT_REQUESTS}: "
                 "the API throttles above that"
             )
-        return options
 
     @property
     def fresh_for(self) -> timedelta:
         return timedelta(hours=self.fresh_for_hours)
 
-    def session(self) -> BoundedSession:
-        return bounded_session(
-            limit=self.max_concurrent_requests,
-            timeout=self.request_timeout_seconds,
+    def session(self) -> requests.Session:
+        """The run's session: at most `max_concurrent_requests` at once (every thread shares it), each call
+        retried for 429, 5xx, timeouts and dropped connections; the last answer returned as it is."""
+        retry = http.Retry(
             attempts=self.retry_max_attempts,
             backoff=self.retry_backoff_seconds,
             max_delay=self.retry_max_delay_seconds,
         )
+        limit = self.max_concurrent_requests
+        return http.session(self.request_timeout_seconds, retry, max_in_flight=limit, connections=limit * 2)

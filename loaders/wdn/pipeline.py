@@ -18,10 +18,12 @@ import requests
 from dlt.common.pipeline import SupportsPipeline
 from dlt.extract import DltSource
 
-from loaders.warehouse import Target
-from loaders.wdn import settings, wdn_catalogue, wdn_offers
+from loaders import pipeline as runs
+from loaders.contract import Warehouse
+from loaders.wdn import settings
 from loaders.wdn.freshness import listed_brands, stale_product_ids, stamp, utc_now
 from loaders.wdn.options import WdnOptions
+from loaders.wdn.source import wdn_catalogue, wdn_offers
 
 Echo = Callable[[str], None]
 
@@ -66,30 +68,18 @@ def _source_state(pipeline: SupportsPipeline) -> dict[str, Any]:
 
 
 def _load(pipeline: Any, source: DltSource, result: WdnLoad) -> None:
-    """Extract (parquet) -> normalize -> load one source; add its row counts to `result`."""
-    pipeline.extract(source, loader_file_format="parquet", workers=settings.MAX_CONCURRENT_REQUESTS)
-    normalized = pipeline.normalize()
-    pipeline.load().raise_on_failed_jobs()
+    """One load of `source` (extract workers: the bound on requests at once); its rows added to `result`."""
+    landed = runs.load(pipeline, source, workers=settings.MAX_CONCURRENT_REQUESTS)
     result.loads += 1
-    for table, rows in (normalized.row_counts if normalized else {}).items():
-        if not table.startswith("_dlt"):
-            result.row_counts[table] = result.row_counts.get(table, 0) + rows
+    runs.add_rows(result.row_counts, landed.row_counts)
 
 
-def _root_error(error: BaseException) -> str:
-    """The message to show: the failed API call if there is one, else the innermost cause."""
-    seen: BaseException | None = error
-    innermost = error
-    while seen is not None:
-        if isinstance(seen, (requests.HTTPError, requests.ConnectionError, requests.Timeout, BrandNotFound)):
-            return str(seen)
-        innermost = seen
-        seen = seen.__cause__ or seen.__context__
-    return f"{type(innermost).__name__}: {innermost}"
+FAILED_CALLS = (requests.HTTPError, requests.ConnectionError, requests.Timeout, BrandNotFound)
+"""What a failed run's message names, when it is in the error's chain: the failed API call, the unknown brand."""
 
 
 def load_wdn(
-    target: Target,
+    target: Warehouse,
     brands: Sequence[str] | None = None,
     options: WdnOptions | None = None,
     now: datetime | None = None,
@@ -138,7 +128,7 @@ def load_wdn(
             )
         result.ok = True
     except Exception as error:
-        result.error = _root_error(error)
+        result.error = runs.error_message(error, FAILED_CALLS)
         echo(f"wdn: failed: {result.error}")
         echo("wdn: what was loaded stays loaded; run again to resume with what is not fresh yet")
     finally:

@@ -1,6 +1,6 @@
 """Constants for the What Drops Now loader: names, the API's base URL, paging, concurrency, retries, freshness.
 
-Facts from /work/shared/reference/other-sources.md (the old job: 5 calls in parallel, retries 1 s doubling to
+Facts from docs/sources/wdn.md §3, §4 (the old job: 5 calls in parallel, retries 1 s doubling to
 60 s, 10 tries, 40 s timeout, skip what was fetched in the last day). The retry and freshness values are the
 defaults of `load_wdn`'s arguments and can be set under `sources.wdn` in dlt config
 (`SOURCES__WDN__RETRY_MAX_ATTEMPTS`, …), like `sources.wdn.base_url`.
@@ -17,7 +17,8 @@ BRANDS = ("Converse", "Vans", "Nike", "Adidas", "Jordan")
 """Brands loaded when none are named."""
 
 PAGE_SIZE = 100
-"""`page_size` of every listing (the API's maximum)."""
+"""`page_size` of every listing. No maximum is documented (docs/sources/wdn.md); the public ETL used 20, and 2000
+for products."""
 MAX_CONCURRENT_REQUESTS = 5
 """The API throttles above 5 requests at once: a hard bound for every call of a run."""
 

@@ -32,7 +32,7 @@ final as (
     from store_listings
     inner join supplier_stock
         on store_listings.supplier = supplier_stock.supplier
-        and store_listings.custom_label = supplier_stock.custom_label
+            and store_listings.custom_label = supplier_stock.custom_label
     where store_listings.item_id is not null
 
 )

@@ -44,11 +44,11 @@ feed_rows as (
     from latest_feed_rows
     left join quantified
         on latest_feed_rows.supplier = quantified.supplier
-        and latest_feed_rows.feed_date = quantified.feed_date
-        and latest_feed_rows.feed_row_number = quantified.feed_row_number
+            and latest_feed_rows.feed_date = quantified.feed_date
+            and latest_feed_rows.feed_row_number = quantified.feed_row_number
     left join products
         on latest_feed_rows.supplier = products.supplier
-        and latest_feed_rows.part_number = products.part_number
+            and latest_feed_rows.part_number = products.part_number
 
 ),
 

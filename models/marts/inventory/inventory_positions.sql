@@ -54,7 +54,7 @@ ranked_suppliers as (
         stock_date,
         row_number() over (
             partition by custom_label
-            order by quantity desc, stock_date desc, supplier
+            order by quantity desc, stock_date desc, supplier asc
         ) as supplier_rank
 
     from supplier_stock

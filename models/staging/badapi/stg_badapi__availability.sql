@@ -8,15 +8,13 @@ with
 
 source as (
 
-    {#- A unit test mocks the source as a CTE: read that as it is. -#}
-    {%- set raw = source('badapi', 'availability') %}
-    select * from {% if raw.type == 'cte' %}{{ raw }}{% else %}{{ source_or_empty('badapi', 'availability', {
+    select * from {{ source_or_empty('badapi', 'availability', {
         'id':           dbt.type_string(),
         'manufacturer': dbt.type_string(),
         'datapayload':  dbt.type_string(),
         'fetched_at':   dbt.type_timestamp(),
         '_dlt_load_id': dbt.type_string(),
-    }) }}{% endif %}
+    }) }}
 
 ),
 

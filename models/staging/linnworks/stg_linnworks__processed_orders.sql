@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ linnworks_source('processed_orders', {
+    select * from {{ source_or_empty('linnworks', 'processed_orders', linnworks_columns({
         'pk_order_id':              'string',
         'n_order_id':               'bigint',
         'reference_num':            'string',
@@ -54,7 +54,7 @@ source as (
         'd_cancelled_on':           'timestamp',
         '_dlt_load_id':             'string',
         '_dlt_id':                  'string',
-    }) }}
+    })) }}
 
 ),
 
@@ -66,7 +66,7 @@ renamed as (
         nullif(trim(reference_num), '') as reference_number,
         nullif(trim(secondary_reference), '') as secondary_reference,
         nullif(trim(external_reference), '') as external_reference,
-        source.source as source,
+        source.source as source,  -- noqa: RF03, AL09
         sub_source,
         nullif(trim(channel_buyer_name), '') as channel_buyer_name,
         account_name,

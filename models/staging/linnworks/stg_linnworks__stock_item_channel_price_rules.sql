@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ linnworks_source('stock_items__item_channel_prices__rules', {
+    select * from {{ source_or_empty('linnworks', 'stock_items__item_channel_prices__rules', linnworks_columns({
         'fk_stock_pricing_id': 'string',
         'pk_row_id':           'bigint',
         'type':                'string',
@@ -11,7 +11,7 @@ source as (
         '_dlt_id':             'string',
         '_dlt_parent_id':      'string',
         '_dlt_list_idx':       'bigint',
-    }) }}
+    })) }}
 
 ),
 

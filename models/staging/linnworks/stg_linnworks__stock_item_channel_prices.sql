@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ linnworks_source('stock_items__item_channel_prices', {
+    select * from {{ source_or_empty('linnworks', 'stock_items__item_channel_prices', linnworks_columns({
         'pk_row_id':         'string',
         'stock_item_id':     'string',
         'stock_item_int_id': 'bigint',
@@ -14,7 +14,7 @@ source as (
         '_dlt_id':           'string',
         '_dlt_parent_id':    'string',
         '_dlt_list_idx':     'bigint',
-    }) }}
+    })) }}
 
 ),
 
@@ -24,7 +24,7 @@ renamed as (
         pk_row_id as channel_price_id,
         stock_item_id,
         stock_item_int_id,
-        source.source as source,
+        source.source as source,  -- noqa: RF03, AL09
         sub_source,
         nullif(trim(tag), '') as tag,
         update_status,

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ linnworks_source('stock_items__item_channel_titles', {
+    select * from {{ source_or_empty('linnworks', 'stock_items__item_channel_titles', linnworks_columns({
         'pk_row_id':         'string',
         'stock_item_id':     'string',
         'stock_item_int_id': 'bigint',
@@ -12,7 +12,7 @@ source as (
         '_dlt_id':           'string',
         '_dlt_parent_id':    'string',
         '_dlt_list_idx':     'bigint',
-    }) }}
+    })) }}
 
 ),
 
@@ -22,7 +22,7 @@ renamed as (
         pk_row_id as channel_title_id,
         stock_item_id,
         stock_item_int_id,
-        source.source as source,
+        source.source as source,  -- noqa: RF03, AL09
         sub_source,
         title,
         _dlt_id as dlt_id,

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ linnworks_source('stock_items__item_extended_properties', {
+    select * from {{ source_or_empty('linnworks', 'stock_items__item_extended_properties', linnworks_columns({
         'pk_row_id':        'string',
         'fk_stock_item_id': 'string',
         'propery_name':     'string',
@@ -11,7 +11,7 @@ source as (
         '_dlt_id':          'string',
         '_dlt_parent_id':   'string',
         '_dlt_list_idx':    'bigint',
-    }) }}
+    })) }}
 
 ),
 

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ linnworks_source('stock_items__images', {
+    select * from {{ source_or_empty('linnworks', 'stock_items__images', linnworks_columns({
         'pk_row_id':         'string',
         'stock_item_id':     'string',
         'stock_item_int_id': 'bigint',
@@ -15,7 +15,7 @@ source as (
         '_dlt_id':           'string',
         '_dlt_parent_id':    'string',
         '_dlt_list_idx':     'bigint',
-    }) }}
+    })) }}
 
 ),
 
@@ -26,7 +26,7 @@ renamed as (
         stock_item_id,
         stock_item_int_id,
         full_source as image_url,
-        source.source as thumbnail_url,
+        source.source as thumbnail_url,  -- noqa: RF03
         coalesce(checksum_value, check_sum_value) as checksum,
         sort_order,
         is_main,

@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ linnworks_source('stock_items__suppliers', {
+    select * from {{ source_or_empty('linnworks', 'stock_items__suppliers', linnworks_columns({
         'stock_item_id':          'string',
         'supplier_id':            'string',
         'stock_item_int_id':      'bigint',
@@ -22,7 +22,7 @@ source as (
         '_dlt_id':                'string',
         '_dlt_parent_id':         'string',
         '_dlt_list_idx':          'bigint',
-    }) }}
+    })) }}
 
 ),
 

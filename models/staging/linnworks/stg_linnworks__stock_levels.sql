@@ -2,7 +2,7 @@ with
 
 source as (
 
-    select * from {{ linnworks_source('stock_levels', {
+    select * from {{ source_or_empty('linnworks', 'stock_levels', linnworks_columns({
         'stock_item_id':                   'string',
         'location__stock_location_id':     'string',
         'rowid':                           'string',
@@ -30,7 +30,7 @@ source as (
         'last_update_date':                'timestamp',
         '_dlt_load_id':                    'string',
         '_dlt_id':                         'string',
-    }) }}
+    })) }}
 
 ),
 

@@ -22,7 +22,7 @@ select
 from ebay
 left join history
     on ebay.supplier_store = history.supplier
-    and ebay.custom_label = history.custom_label
-    and ebay.stock_date = history.feed_date
+        and ebay.custom_label = history.custom_label
+        and ebay.stock_date = history.feed_date
 where history.quantity is null
     or history.quantity <> ebay.quantity

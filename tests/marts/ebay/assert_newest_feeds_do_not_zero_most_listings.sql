@@ -36,7 +36,7 @@ stocked_before as (
     from ebay
     inner join newest_dates
         on ebay.supplier_store = newest_dates.supplier_store
-        and ebay.stock_date = newest_dates.newest_stock_date
+            and ebay.stock_date = newest_dates.newest_stock_date
     where ebay.previous_quantity > 0
     group by ebay.supplier_store
 

@@ -1,0 +1,5 @@
+"""`python -m elt.cli`: the `elt` command."""
+
+from elt.cli import main
+
+main()

@@ -1,0 +1,52 @@
+"""The seller's web page: FastAPI with server-rendered pages over the warehouse the CLI uses.
+
+`create_app` wires what every page shares (elt.web.site: the password guard, the warehouse reader, the upload
+worker, the bad-API refresher) and mounts one router per page from `elt.web.pages`: upload (feeds in, jobs), ebay
+(what will be revised, the Revise zip), stock (positions, the bad API's products), runs (history)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+
+from elt.targets import Target
+from elt.web.pages import ebay, runs, stock, upload
+from elt.web.refresh import BadApiRefresher, configured_base_url
+from elt.web.site import NOT_BUILT, Site, Warehouse, password_guard
+from elt.web.uploads import UploadWorker
+
+__all__ = ["NOT_BUILT", "Warehouse", "create_app"]
+
+
+def create_app(target: Target, refresh_badapi: bool | None = None) -> FastAPI:
+    """The app over `target`. `refresh_badapi` (default: when the bad API is configured) starts the bad API's
+    five-minute refresh with the app (elt.web.refresh)."""
+    base_url = configured_base_url()
+    refresher = BadApiRefresher(target, base_url) if base_url and refresh_badapi is not False else None
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if refresher is not None:
+            refresher.start()
+        try:
+            yield
+        finally:
+            if refresher is not None:
+                refresher.stop()
+
+    app = FastAPI(
+        title="elt: supplier stock and eBay",
+        dependencies=[Depends(password_guard)],
+        lifespan=lifespan,
+        docs_url=None,  # FastAPI's own pages would sit outside the password: the app has no API to document
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.site = Site(target=target, warehouse=Warehouse(target), worker=UploadWorker(target), refresher=refresher)
+    app.state.refresher = refresher
+    app.state.worker = app.state.site.worker
+    for page in (upload, ebay, stock, runs):
+        app.include_router(page.router)
+    return app

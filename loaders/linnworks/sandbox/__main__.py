@@ -1,6 +1,0 @@
-"""`python -m loaders.linnworks.sandbox`: run the sandbox command without the `elt` entry point."""
-
-from .cli import sandbox
-
-if __name__ == "__main__":
-    sandbox()

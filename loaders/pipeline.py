@@ -1,0 +1,72 @@
+"""What the API sources' runs share: one load of a dlt source (extract into parquet files -> normalize -> load,
+failed jobs raised), the rows it landed per table, and the error a failed run shows.
+
+The rows are those normalize counted, per table, without dlt's own `_dlt_*` tables (child tables included).
+A failure surfaces from dlt wrapped (PipelineStepFailed, ResourceExtractionError, …): `root_error` follows
+the chain Python prints (`__cause__`, else `__context__` unless suppressed) to what went wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Landed:
+    """What one normalize + load landed."""
+
+    row_counts: dict[str, int] = field(default_factory=dict)
+    load_ids: list[str] = field(default_factory=list)
+
+
+def extract(pipeline: Any, source: Any, **options: Any) -> None:
+    """Extract `source` into parquet loader files (`options`: dlt's `extract` arguments, e.g. `workers`)."""
+    pipeline.extract(source, loader_file_format="parquet", **options)
+
+
+def normalize_and_load(pipeline: Any) -> Landed:
+    """Normalize and load what is extracted; raises when a job failed."""
+    normalized = pipeline.normalize()
+    info = pipeline.load()
+    info.raise_on_failed_jobs()
+    counts = normalized.row_counts if normalized else {}
+    return Landed({table: rows for table, rows in counts.items() if not table.startswith("_dlt")}, list(info.loads_ids))
+
+
+def load(pipeline: Any, source: Any, **options: Any) -> Landed:
+    """`extract` then `normalize_and_load`: one load of `source`."""
+    extract(pipeline, source, **options)
+    return normalize_and_load(pipeline)
+
+
+def add_rows(into: MutableMapping[str, int], counts: Mapping[str, int]) -> None:
+    """Add `counts` to the run's rows per table."""
+    for table, rows in counts.items():
+        into[table] = into.get(table, 0) + rows
+
+
+def causes(error: BaseException) -> list[BaseException]:
+    """`error`, then what it came from, as Python prints the chain: `__cause__`, else `__context__` unless
+    suppressed (`raise … from None`)."""
+    chain = [error]
+    while True:
+        last = chain[-1]
+        cause = last.__cause__ or (None if last.__suppress_context__ else last.__context__)
+        if cause is None or cause in chain:
+            return chain
+        chain.append(cause)
+
+
+def root_error(error: BaseException, types: tuple[type[BaseException], ...] = ()) -> BaseException:
+    """The first exception of `types` in `error`'s chain (e.g. the failed API call), else the innermost."""
+    chain = causes(error)
+    return next((e for e in chain if isinstance(e, types)), chain[-1])
+
+
+def error_message(error: BaseException, types: tuple[type[BaseException], ...]) -> str:
+    """What a failed run shows: the message of the first exception of `types` in the chain (they name the call
+    that failed), else the innermost one's type and message."""
+    root = root_error(error, types)
+    return str(root) if isinstance(root, types) else f"{type(root).__name__}: {root}"

@@ -1,0 +1,28 @@
+"""Every source, in the order `elt run` loads them: the one list the CLI, the daily run, the demo and dbt's
+"skip the models of unloaded sources" read. A new source is a package with a `spec.py` and one line here."""
+
+from __future__ import annotations
+
+from loaders.badapi.spec import SOURCE as BADAPI
+from loaders.contract import Source
+from loaders.linnworks.spec import SOURCE as LINNWORKS
+from loaders.product_master.spec import SOURCE as PRODUCTS
+from loaders.store_listings.spec import SOURCE as STORES
+from loaders.supplier_feeds.spec import SOURCE as SUPPLIER_STOCK
+from loaders.wdn.spec import SOURCE as WDN
+
+# The product master and store listings first: the day's feeds are read against them.
+SOURCES: tuple[Source, ...] = (PRODUCTS, STORES, SUPPLIER_STOCK, LINNWORKS, WDN, BADAPI)
+
+
+def source(name: str) -> Source:
+    """The source called `name`; LookupError naming the known ones otherwise."""
+    for candidate in SOURCES:
+        if candidate.name == name:
+            return candidate
+    raise LookupError(f"unknown source {name!r}: one of {', '.join(s.name for s in SOURCES)}")
+
+
+def dbt_sources() -> dict[str, str]:
+    """dbt source name -> the raw dataset its models read."""
+    return {s.dbt_source: s.dataset for s in SOURCES}

@@ -1,0 +1,2 @@
+"""eBay store SpeedSheet workbooks: the dlt resource and its load (source.py); spec.py declares it to the
+application."""
