@@ -1,4 +1,4 @@
-"""Thin dlt loaders and the `elt` command for the Linnworks / supplier-stock ELT project."""
+"""The dlt sources, one package per source, behind one contract (contract.py) and one registry (registry.py)."""
 
 import os
 
