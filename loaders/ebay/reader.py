@@ -66,7 +66,7 @@ def _int(value: str | None) -> int | None:
 
 def listing_row(item: Element, read: StoreRead) -> Row:
     """One ActiveList `Item` as a row. QuantityAvailable is eBay's when it sends it, else Quantity - QuantitySold
-    (what is for sale: docs/sources/ebay.md)."""
+    (what is for sale: docs/sources/ebay.md §2.3)."""
     quantity = _int(text_of(item, "Quantity"))
     sold = _int(text_of(item, "SellingStatus/QuantitySold")) or 0
     available = _int(text_of(item, "QuantityAvailable"))
