@@ -45,7 +45,7 @@ def serving() -> Iterator[dict[str, str]]:
     callback=check_faults,
     help="Faults to inject, e.g. 'ReviseInventoryStatus#3=503,GetMyeBaySelling#2=drop,token#1=500' "
     "(targets token, GetMyeBaySelling, ReviseInventoryStatus; actions a 4xx/5xx status, drop, slow:S, "
-    "truncate, quota, expire).",
+    "truncate, quota, expire, badjson, nonjson).",
 )
 @click.option("--allow-remote", is_flag=True, help="Allow binding a non-loopback address.")
 @click.option("--verbose", "-v", is_flag=True, help="Print one line per API call.")

@@ -41,7 +41,8 @@ Where eBay's documentation is silent the sandbox takes the stricter reading (its
 Faults (faults.py's spec; targets `token`, `GetMyeBaySelling`, `ReviseInventoryStatus`, `*`): a 5xx status
 (502/503/504 an HTML gateway page, others eBay's ErrorCode 10007 "Internal error" body on that status),
 `drop`, `slow:S`, `truncate`, `quota` (Failure 518), `expire` (the caller's access token expires first, so
-the call gets 21917053). `revoke(store)` rejects a store's refresh token from then on (invalid_grant).
+the call gets 21917053), `badjson` (a 200 whose body is cut in half: XML that does not parse), `nonjson` (a
+200 HTML page instead of the answer). `revoke(store)` rejects a store's refresh token from then on (invalid_grant).
 
 Admin routes: `GET /_sandbox/stats`, `GET /_sandbox/calls`. The HTTP server, its life cycle and the call log
 are sandboxes/server.py's; this module is eBay's part.
@@ -104,7 +105,7 @@ _GATEWAY_PAGE = (
     "<html><head><title>{status} {reason}</title></head><body><h1>{status} {reason}</h1>"
     "<p>The server is temporarily unable to service your request.</p></body></html>"
 )
-_FAULTS = ("status", "drop", "slow", "truncate", "quota", "expire")
+_FAULTS = ("status", "drop", "slow", "truncate", "quota", "expire", "badjson", "nonjson")
 
 
 @dataclass(frozen=True)
@@ -350,6 +351,12 @@ class EbaySandbox(SandboxServer[EbayCall]):
             reply = self._answer(endpoint, request)
             if kind == "truncate":
                 reply.mode = "truncate"
+            elif kind == "badjson":  # the spec's name: here the XML (or the token's JSON) cut in half, on a 200
+                whole = reply.body()
+                reply.raw, reply.status = whole[: len(whole) // 2], 200
+            elif kind == "nonjson":  # the spec's name: here an HTML page on a 200 instead of XML or JSON
+                page = _GATEWAY_PAGE.format(status=200, reason="OK").encode()
+                reply = Reply(200, raw=page, content_type="text/html", call=reply.call)
         reply.call = {**reply.call, "endpoint": endpoint, "store": reply.call.get("store", store), "fault": str(rule)}
         return reply
 
