@@ -285,6 +285,22 @@ def test_the_per_seller_burst_limit_answers_518(ebay: EbaySandbox) -> None:
     assert not ask(ebay, "GetMyeBaySelling", page_body(1), store="CPO").errors
 
 
+def test_the_daily_call_quota_per_seller_answers_518_too() -> None:
+    with serving(rows=ROWS, daily_call_limit=2) as ebay:
+        codes = [[e.code for e in ask(ebay, "GetMyeBaySelling", page_body(1)).errors] for _ in range(3)]
+        assert codes == [[], [], ["518"]]
+        assert ask(ebay, "GetMyeBaySelling", page_body(1), store="CPO").ack == "Success"
+
+
+def test_the_ack_of_a_mixed_result_is_configurable() -> None:
+    with serving(rows=ROWS, mixed_ack="Warning") as ebay:
+        good = _fixed_price(ebay, n=1)[0]
+        answer = ask(ebay, "ReviseInventoryStatus", revise_body((good, 13), ("42", 1)))
+        assert answer.ack == "Warning" and [(e.code, e.item_id) for e in answer.errors] == [("17", "42")]
+    with pytest.raises(ValueError, match="mixed_ack"):
+        EbaySandbox(rows=ROWS, mixed_ack="Sometimes")
+
+
 def test_calls_are_recorded_per_store_with_their_time(ebay: EbaySandbox) -> None:
     trading(ebay, "GetMyeBaySelling", page_body(1), store="CPO")
     calls = ebay.calls_by_store("CPO")

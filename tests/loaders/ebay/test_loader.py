@@ -3,6 +3,10 @@ expired and rejected tokens, stores without a token. Against the eBay sandbox on
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -171,3 +175,20 @@ def test_elt_load_ebay_without_settings_says_what_to_set(tmp_path: Path) -> None
         "SOURCES__EBAY__CLIENT_ID": "", "SOURCES__EBAY__CLIENT_SECRET": ""})  # fmt: skip
     assert result.exit_code != 0
     assert "SOURCES__EBAY__" in result.output
+
+
+def test_refresh_tokens_are_read_from_secrets_toml_per_store_section(tmp_path: Path) -> None:
+    (tmp_path / ".dlt").mkdir()
+    (tmp_path / ".dlt" / "secrets.toml").write_text(
+        '[sources.ebay]\nclient_id = "app"\nclient_secret = "cert"\n\n'
+        '[sources.ebay.ams]\nrefresh_token = "v^1.1#ams"\n\n[sources.ebay.rtg]\nrefresh_token = ""\n'
+    )
+    script = (
+        "import json; from loaders.ebay.client import EbaySettings; from loaders.ebay.spec import missing; "
+        "s = EbaySettings.from_config(); print(json.dumps([s.client_id, dict(s.refresh_tokens), missing()]))"
+    )
+    env = {name: value for name, value in os.environ.items() if not name.startswith("SOURCES__")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[3])
+    run = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == ["app", {"AMS": "v^1.1#ams"}, []]
