@@ -301,6 +301,17 @@ def test_the_ack_of_a_mixed_result_is_configurable() -> None:
         EbaySandbox(rows=ROWS, mixed_ack="Sometimes")
 
 
+def test_the_admin_routes_expire_tokens_and_revoke_a_store_for_drills(ebay: EbaySandbox) -> None:
+    access = token(ebay).json()["access_token"]
+    assert requests.post(f"{ebay.url}/_sandbox/expire-tokens?store=AMS", timeout=5).json() == {"expired": 1}
+    assert ask(ebay, "GetMyeBaySelling", page_body(1), **{"X-EBAY-API-IAF-TOKEN": access}).errors[0].code == "21917053"
+    assert requests.post(f"{ebay.url}/_sandbox/revoke?store=cpo", timeout=5).json() == {"revoked": "CPO"}
+    assert token(ebay, "CPO").json()["error"] == "invalid_grant"
+    assert requests.post(f"{ebay.url}/_sandbox/revoke?store=XYZ", timeout=5).status_code == 404
+    with serving(rows=ROWS, revoked=["AMS"]) as revoked:
+        assert token(revoked, "AMS").json()["error"] == "invalid_grant" and token(revoked, "CPO").status_code == 200
+
+
 def test_calls_are_recorded_per_store_with_their_time(ebay: EbaySandbox) -> None:
     trading(ebay, "GetMyeBaySelling", page_body(1), store="CPO")
     calls = ebay.calls_by_store("CPO")
