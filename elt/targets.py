@@ -85,6 +85,10 @@ class Target:
         """Datasets (schemas) that hold at least one table."""
         raise NotImplementedError
 
+    def has_table(self, dataset: str, table: str) -> bool:
+        """Whether `dataset.table` (a table or view) is in the warehouse."""
+        raise NotImplementedError
+
     def lock(self, wait_seconds: float, on_wait: Callable[[str], None] | None = None) -> AbstractContextManager[None]:
         """Held by every command that writes this warehouse (elt.lock.warehouse_lock)."""
         raise NotImplementedError
@@ -151,6 +155,14 @@ class DuckDBTarget(Target):
         with self.connect() as con:
             rows = con.execute("select distinct table_schema from information_schema.tables").fetchall()
         return {name for (name,) in rows}
+
+    def has_table(self, dataset: str, table: str) -> bool:
+        if not self.exists():
+            return False
+        with self.connect() as con:
+            sql = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
+            (count,) = con.execute(sql, [dataset, table]).fetchone()
+        return bool(count)
 
     @contextmanager
     def connect(self) -> Iterator[Any]:
@@ -222,6 +234,15 @@ class BigQueryTarget(Target):
         client = self.client()
         names = [dataset.dataset_id for dataset in client.list_datasets()]
         return {name for name in names if next(iter(client.list_tables(name, max_results=1)), None) is not None}
+
+    def has_table(self, dataset: str, table: str) -> bool:
+        from google.api_core.exceptions import NotFound
+
+        try:
+            self.client().get_table(f"{self.bigquery_project}.{dataset}.{table}")
+        except NotFound:
+            return False
+        return True
 
     @contextmanager
     def connect(self) -> Iterator[Any]:

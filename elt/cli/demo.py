@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from elt.cli import main
-from elt.cli.common import exit_for, locked, target_options
+from elt.cli.common import exit_for, locked
 
 
 @main.command()
@@ -23,7 +23,6 @@ from elt.cli.common import exit_for, locked, target_options
     metavar="PATH",
 )
 @click.option("--days", type=click.IntRange(2, 31), default=3, show_default=True, help="Days of feeds.")
-@target_options
 @click.pass_context
 def demo(ctx: click.Context, workdir: Path | None, out_dir: Path, days: int) -> None:
     """Sample files -> every loader -> dbt build -> eBay Revise files, with a summary."""

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from elt.cli import main
-from elt.cli.common import locked, target_options
+from elt.cli.common import locked
 
 
 @main.group()
@@ -17,7 +17,6 @@ def export() -> None:
 
 @export.command("ebay-revise")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, metavar="PATH")
-@target_options
 @click.pass_context
 def export_ebay_revise_cmd(ctx: click.Context, out_dir: Path) -> None:
     """One File Exchange Revise CSV per eBay store (listings whose quantity changed), plus a zip."""

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from elt.cli import main
-from elt.cli.common import exit_for, locked, take_target_options, target_params
+from elt.cli.common import exit_for, locked
 from loaders.contract import LoadResult, Source
 from loaders.registry import SOURCES
 
@@ -47,13 +47,9 @@ def _load_command(source: Source) -> click.Command:
         ctx: click.Context,
         every: float | None,
         build: bool,
-        sub_target: str | None,
-        sub_duckdb: str | None,
         **options: Any,
     ) -> None:
         from elt.dbt import run_dbt
-
-        take_target_options(sub_target, sub_duckdb)
 
         def once() -> bool:
             with locked(ctx) as target:
@@ -96,7 +92,6 @@ def _load_command(source: Source) -> click.Command:
             is_flag=True,
             help=f"After each load, rebuild the models that read it (`dbt build -s source:{source.dbt_source}+`).",
         ),
-        *target_params(),
     ]
     return click.Command(source.name, callback=callback, params=params, help=declared.help)
 

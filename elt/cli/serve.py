@@ -5,13 +5,12 @@ from __future__ import annotations
 import click
 
 from elt.cli import main
-from elt.cli.common import target, target_options
+from elt.cli.common import target
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
-@target_options
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int) -> None:
     """The seller's web page: upload feeds, download the eBay files, see stock and runs.
