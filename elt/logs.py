@@ -147,3 +147,25 @@ def progress_collector() -> Any:
     from dlt.common.runtime.collector import LogCollector
 
     return LogCollector(log_period=10.0, logger=logging.getLogger(f"{LOGGER_NAME}.progress"), dump_system_stats=False)
+
+
+def text_summary(summary: dict[str, Any]) -> str:
+    """`elt run`'s summary for a person: rows per table, what was rejected, failed or left out, dbt's results."""
+    lines = [
+        f"  target {summary.get('target')}, feed date {summary.get('feed_date')}, {summary.get('duration_seconds')} s"
+    ]
+    rows = summary.get("rows_per_table") or {}
+    if rows:
+        lines.append("  rows per table:")
+        lines += [f"    {table:<45} {count:>8}" for table, count in sorted(rows.items())]
+    for rejected in summary.get("rejected_files") or []:
+        lines.append(f"  rejected {rejected['loader']}: {rejected['file']}: {rejected['reason']}")
+    for loader, message in sorted((summary.get("loader_errors") or {}).items()):
+        lines.append(f"  FAILED {loader}: {message}")
+    if summary.get("not_configured"):
+        lines.append(f"  not configured: {', '.join(summary['not_configured'])}")
+    dbt = summary.get("dbt") or {}
+    results = ", ".join(f"{status} {count}" for status, count in sorted((dbt.get("results") or {}).items()))
+    lines.append(f"  dbt build: {'passed' if dbt.get('success') else 'FAILED'} ({results or 'nothing ran'})")
+    lines += [f"    {failure}" for failure in dbt.get("failures") or []]
+    return "\n".join(lines)

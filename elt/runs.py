@@ -48,7 +48,9 @@ class RunLog:
         if self.json_lines:
             self.write(message, "INFO" if ok else "ERROR", summary=summary)
         else:
-            self.write(f"{message}: {json.dumps(summary, default=str, sort_keys=True)}")
+            from elt.logs import text_summary
+
+            self.write(f"{message}\n{text_summary(summary)}")
 
 
 def send_alert(summary: dict[str, Any], log: RunLog) -> None:

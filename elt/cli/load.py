@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from elt import logs
 from elt.cli import main
 from elt.cli.common import exit_for, locked
 from loaders.contract import LoadResult, Source
@@ -29,14 +30,33 @@ def _interval(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         raise click.BadParameter(str(error)) from None
 
 
-def _print(result: LoadResult) -> None:
+RELOAD_FLAGS = ("force", "refresh")
+"""The sources' own names for "load it again" (files loaded last, answers fetched lately): `--reload` for all."""
+
+
+def _print(result: LoadResult, options: dict[str, Any]) -> bool:
+    """Print what the load did; False when nothing was there to load (a warning, and a failed command)."""
     lines = getattr(result, "lines", None)
-    if lines is not None:  # a file loader's report: one line per file
-        click.echo(f"{result.rows} rows from {sum(r.status == 'loaded' for r in result.results)} file(s)")  # type: ignore[attr-defined]
-        for line in lines():
-            click.echo(line, err=line.lstrip().startswith("rejected"))
-    elif not result.ok:
-        click.echo(f"error: {result.error}", err=True)
+    if lines is None:  # an API loader: its own progress lines said what it loaded
+        if not result.ok:
+            logs.error(str(result.error))
+        return True
+    results = result.results  # type: ignore[attr-defined]
+    for line in lines():
+        logs.echo(line, "ERROR" if line.lstrip().startswith("rejected") else "INFO")
+    if not results:
+        named = ", ".join(str(p) for p in options.get("paths") or [options.get("path", "")])
+        logs.warn(f"nothing to load: no .xlsx workbook in {named} (other files are ignored in folders)")
+        return False
+    logs.echo(f"{result.rows} rows from {sum(r.status == 'loaded' for r in results)} file(s)")
+    return True
+
+
+def _reload_alias(param: click.Parameter) -> click.Parameter:
+    """A source's "load it again" flag (`--force`, `--refresh`) also answers to `--reload`."""
+    if not (isinstance(param, click.Option) and param.is_flag and param.name in RELOAD_FLAGS):
+        return param
+    return click.Option(["--reload", *param.opts, str(param.name)], is_flag=True, help=f"(or --reload) {param.help}")
 
 
 def _load_command(source: Source) -> click.Command:
@@ -53,15 +73,16 @@ def _load_command(source: Source) -> click.Command:
 
         def once() -> bool:
             with locked(ctx) as target:
-                result = declared.callback(target, click.echo, **options)  # type: ignore[misc]
-                _print(result)
+                result = declared.callback(target, logs.echo, **options)  # type: ignore[misc]
+                if not _print(result, options):
+                    return False
                 if not (result.ok and build):
                     return bool(result.ok)
                 args = ["build", "-s", f"source:{source.dbt_source}+"]
                 outcome = run_dbt(args, target, quiet=True)
-                click.echo(f"{source.name}: dbt {' '.join(args)} {'passed' if outcome.success else 'FAILED'}")
+                logs.echo(f"{source.name}: dbt {' '.join(args)} {'passed' if outcome.success else 'FAILED'}")
                 for failure in outcome.failures:
-                    click.echo(f"  {failure}", err=True)
+                    logs.error(f"  {failure}")
                 return outcome.success
 
         if every is None:
@@ -73,14 +94,14 @@ def _load_command(source: Source) -> click.Command:
             try:
                 return once()
             except click.ClickException as error:  # the warehouse was busy: this tick fails, the cadence goes on
-                click.echo(f"error: {error.format_message()}", err=True)
+                logs.error(error.format_message())
                 return False
 
-        runs, failures = run_every(every, guarded, echo=click.echo)
-        click.echo(f"{source.name}: {runs} runs, {failures} failed")
+        runs, failures = run_every(every, guarded, echo=logs.echo)
+        logs.echo(f"{source.name}: {runs} runs, {failures} failed")
 
     params = [
-        *declared.params,
+        *(_reload_alias(param) for param in declared.params),
         click.Option(
             ["--every"],
             callback=_interval,
