@@ -120,8 +120,11 @@ def run_dbt(
     """
     from dbt.cli.main import dbtRunner
 
+    from elt import logs
     from loaders.registry import dbt_sources
 
+    if on_event is None and logs.json_wanted():  # LOG_FORMAT=json: dbt's events are JSON lines like ours
+        on_event = logs.dbt_event
     os.environ.update(target.environment())
     if not colour_allowed():
         os.environ["DBT_USE_COLORS"] = "false"

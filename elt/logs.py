@@ -3,9 +3,9 @@ readable text otherwise; secrets never in either.
 
 Everything goes through Python's `logging`: our messages and summaries (`echo`, `warn`, `error` here; logger
 `elt`), dlt's own logger (`dlt`, which dlt gives a handler of its own: `setup` hands it ours), dlt's progress
-(`progress_collector`, logger `elt.progress`), the crash-recovery code (`loaders.recovery`) and, in JSON mode, dbt's
-events (elt.dbt forwards them to logger `dbt`). Records at INFO go to stdout, warnings and errors to stderr (Cloud
-Run keeps both; a terminal shows both; a script can read the results alone).
+(`progress_collector`, logger `elt.progress`), the crash-recovery code (`loaders.recovery`) and, in JSON mode,
+dbt's events (elt.dbt forwards them to logger `dbt_events`). Records at INFO go to stdout, warnings and errors to
+stderr (Cloud Run keeps both; a terminal shows both; a script can read the results alone).
 
 Verbosity: `-q` shows warnings and errors only; the default shows our INFO lines and other libraries' warnings;
 `-v` adds other libraries' INFO (dlt's progress included), `-vv` everything at DEBUG.
@@ -125,7 +125,8 @@ def setup(verbosity: int = 0, json_lines: bool | None = None) -> None:
     for existing in dlt_logger.handlers[:]:
         dlt_logger.removeHandler(existing)
     dlt_logger.addHandler(handler)
-    logging.getLogger("loaders").setLevel(logging.WARNING if verbosity < 0 else logging.INFO)
+    for ours in ("loaders", "dbt_events"):  # the loaders' progress (recovery included) and dbt's events
+        logging.getLogger(ours).setLevel(logging.WARNING if verbosity < 0 else logging.INFO)
     logging.captureWarnings(True)
 
 
@@ -140,6 +141,12 @@ def warn(message: str, **fields: Any) -> None:
 
 def error(message: str, **fields: Any) -> None:
     echo(message, "ERROR", **fields)
+
+
+def dbt_event(level: str, message: str) -> None:
+    """One of dbt's events (info, warn, error), as a record of logger `dbt_events`."""
+    severity = {"info": logging.INFO, "warn": logging.WARNING, "error": logging.ERROR}[level]
+    logging.getLogger("dbt_events").log(severity, message, extra={"fields": {"source": "dbt"}})
 
 
 def progress_collector() -> Any:

@@ -20,6 +20,9 @@ from typing import Any
 from elt.lock import file_lock
 
 TARGETS = ("duckdb", "bigquery")
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+"""The repository root (the dbt project): the default DuckDB file and `.dlt/` config live here, wherever `elt`
+is run from."""
 DEFAULT_DUCKDB_PATH = "warehouse.duckdb"
 DEFAULT_BIGQUERY_LOCATION = "EU"
 # `?` outside quoted text and comments: DuckDB's placeholders, rewritten for BigQuery's DB-API (`%s`).
@@ -48,7 +51,8 @@ class Target:
         """The target named by the options, else by ELT_TARGET (default duckdb); TargetError when misconfigured."""
         name = name or os.environ.get("ELT_TARGET") or "duckdb"
         if name == "duckdb":
-            path = Path(duckdb_path or os.environ.get("ELT_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH)
+            # a path the user gives is relative to the current folder; the default is the project's own file
+            path = Path(duckdb_path or os.environ.get("ELT_DUCKDB_PATH") or PROJECT_DIR / DEFAULT_DUCKDB_PATH)
             return DuckDBTarget(path.expanduser().resolve())
         if name == "bigquery":
             return BigQueryTarget.from_settings(bigquery_project, bigquery_location)
@@ -105,6 +109,7 @@ class Target:
         packages put right first: loaders.recovery)."""
         import dlt
 
+        from elt.logs import progress_collector
         from loaders.recovery import recover_interrupted_packages
 
         pipelines_dir = self.state_dir / "pipelines"
@@ -114,7 +119,7 @@ class Target:
             pipelines_dir=str(pipelines_dir),
             destination=self.destination(),
             dataset_name=dataset_name,
-            progress="log" if os.environ.get("ELT_PROGRESS") else None,
+            progress=progress_collector() if os.environ.get("ELT_PROGRESS") else None,
         )
         recover_interrupted_packages(pipeline)
         return pipeline
@@ -248,6 +253,14 @@ class BigQueryTarget(Target):
     def connect(self) -> Iterator[Any]:
         with _bigquery_connection(self) as bigquery_con:
             yield bigquery_con
+
+
+def dlt_config_dir() -> Path:
+    """The `.dlt/` folder dlt reads config and secrets from: DLT_PROJECT_DIR's, else the current folder's when it
+    has one, else the project's (set in DLT_PROJECT_DIR so that dlt reads it, wherever `elt` runs)."""
+    if not os.environ.get("DLT_PROJECT_DIR") and not Path(".dlt").is_dir():
+        os.environ["DLT_PROJECT_DIR"] = str(PROJECT_DIR)
+    return Path(os.environ.get("DLT_PROJECT_DIR") or ".").resolve() / ".dlt"
 
 
 def _dlt_setting(name: str) -> str | None:

@@ -70,16 +70,17 @@ class EltGroup(click.Group):
         except (click.exceptions.Exit, click.Abort, click.ClickException, SystemExit):
             raise
         except KeyboardInterrupt:
-            click.echo("interrupted", err=True)
+            from elt.logs import error
+
+            error("interrupted")
             sys.exit(130)
         except Exception as exc:
             if (ctx.obj or {}).get("verbosity", 0) >= 2:
                 raise
-            from elt.logs import redact
+            from elt.logs import error
 
-            message = redact(f"{type(exc).__name__}: {exc}".splitlines()[0])
-            click.echo(f"error: {message}", err=True)
-            click.echo("This is a bug in elt or an unexpected state: rerun with -vv for the traceback.", err=True)
+            error(f"{type(exc).__name__}: {exc}".splitlines()[0])
+            error("This is a bug in elt or an unexpected state: rerun with -vv for the traceback.")
             sys.exit(1)
 
 
@@ -111,7 +112,9 @@ def main(ctx: click.Context, target: str | None, duckdb_path: str | None, quiet:
       elt transform --target bigquery
     """
     from elt import logs
+    from elt.targets import dlt_config_dir
 
+    dlt_config_dir()  # dlt reads the project's .dlt/ wherever elt runs (unless this folder has its own)
     verbosity = -1 if quiet else verbose
     logs.setup(verbosity)
     ctx.ensure_object(dict)

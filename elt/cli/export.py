@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from elt import logs
 from elt.cli import main
 from elt.cli.common import locked
 
@@ -29,5 +30,5 @@ def export_ebay_revise_cmd(ctx: click.Context, out_dir: Path) -> None:
     except (ExportRefused, TargetError) as exc:
         raise click.ClickException(f"eBay Revise export refused: {exc}") from None
     for store, (path, count) in sorted(result.files.items()):
-        click.echo(f"  {store:<5} {count:>6} listings  {path}")
-    click.echo(f"zip: {result.zip_path}" if result.zip_path else "no listing changed quantity: nothing to revise")
+        logs.echo(f"  {store:<5} {count:>6} listings  {path}")
+    logs.echo(f"zip: {result.zip_path}" if result.zip_path else "no listing changed quantity: nothing to revise")
