@@ -4,8 +4,8 @@ readable text otherwise; secrets never in either.
 Everything goes through Python's `logging`: our messages and summaries (`echo`, `warn`, `error` here; logger
 `elt`), dlt's own logger (`dlt`, which dlt gives a handler of its own: `setup` hands it ours), dlt's progress
 (`progress_collector`, logger `elt.progress`), the crash-recovery code (`loaders.recovery`) and, in JSON mode,
-dbt's events (elt.dbt forwards them to logger `dbt_events`). Records at INFO go to stdout, warnings and errors to
-stderr (Cloud Run keeps both; a terminal shows both; a script can read the results alone).
+dbt's events (elt.dbt forwards them to logger `dbt_events`). JSON lines all go to stdout, in order; as text, INFO
+goes to stdout, warnings and errors to stderr (a script can read the results alone).
 
 Verbosity: `-q` shows warnings and errors only; the default shows our INFO lines and other libraries' warnings;
 `-v` adds other libraries' INFO (dlt's progress included), `-vv` everything at DEBUG.
@@ -78,7 +78,9 @@ class TextFormatter(logging.Formatter):
         message = record.getMessage()
         if not (record.name == LOGGER_NAME or record.name.startswith(f"{LOGGER_NAME}.")):
             message = f"{record.name}: {message}"
-        if record.levelno >= logging.ERROR and not message.lstrip().startswith(("error", "rejected")):
+        if message.startswith(" "):  # an indented line continues the one above: no prefix
+            pass
+        elif record.levelno >= logging.ERROR and not message.startswith("error"):
             message = f"error: {message}"
         elif record.levelno == logging.WARNING and not message.startswith("warning"):
             message = f"warning: {message}"
@@ -92,16 +94,17 @@ class ConsoleHandler(logging.Handler):
     record, so click's test runner and redirections see them). dlt re-initialises its logger's formatter on
     every pipeline: `setFormatter` from outside is ignored, our formatter stays."""
 
-    def __init__(self, formatter: logging.Formatter) -> None:
+    def __init__(self, formatter: logging.Formatter, one_stream: bool = False) -> None:
         super().__init__()
         self.formatter = formatter
+        self.one_stream = one_stream  # JSON lines: every record on stdout, in order (the severity says the rest)
         setattr(self, _OURS, True)
 
     def setFormatter(self, fmt: logging.Formatter | None) -> None:
         return
 
     def emit(self, record: logging.LogRecord) -> None:
-        stream: TextIO = sys.stdout if record.levelno < logging.WARNING else sys.stderr
+        stream: TextIO = sys.stdout if self.one_stream or record.levelno < logging.WARNING else sys.stderr
         try:
             stream.write(self.format(record) + "\n")
             stream.flush()
@@ -112,7 +115,7 @@ class ConsoleHandler(logging.Handler):
 def setup(verbosity: int = 0, json_lines: bool | None = None) -> None:
     """Configure logging for one command: -1 quiet, 0 default, 1 verbose, 2 debug."""
     json_lines = json_wanted() if json_lines is None else json_lines
-    handler = ConsoleHandler(JsonFormatter() if json_lines else TextFormatter())
+    handler = ConsoleHandler(JsonFormatter(), one_stream=True) if json_lines else ConsoleHandler(TextFormatter())
     root = logging.getLogger()
     for existing in [h for h in root.handlers if getattr(h, _OURS, False)]:
         root.removeHandler(existing)

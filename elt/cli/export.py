@@ -13,14 +13,33 @@ from elt.cli.common import locked
 
 @main.group()
 def export() -> None:
-    """Write files for other systems from the marts."""
+    """Write files for other systems from the marts.
+
+    \b
+    Example:
+      elt export ebay-revise --out out/ebay-revise
+    """
 
 
 @export.command("ebay-revise")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True, metavar="PATH")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    metavar="PATH",
+    help="Folder for the CSVs and the zip.",
+)
 @click.pass_context
 def export_ebay_revise_cmd(ctx: click.Context, out_dir: Path) -> None:
-    """One File Exchange Revise CSV per eBay store (listings whose quantity changed), plus a zip."""
+    """One File Exchange Revise CSV per eBay store (listings whose quantity changed), plus a zip.
+
+    Refused unless the last complete `dbt build` passed and made marts.ebay.
+
+    \b
+    Example:
+      elt export ebay-revise --out out/ebay-revise
+    """
     from elt.export import ExportRefused, export_ebay_revise
     from elt.targets import TargetError
 

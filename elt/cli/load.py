@@ -16,7 +16,13 @@ from loaders.registry import SOURCES
 
 @main.group()
 def load() -> None:
-    """Land raw data with one loader."""
+    """Land raw data with one loader (`elt load NAME --help` for its options).
+
+    \b
+    Example:
+      elt load supplier-stock feeds/ --date 2026-11-01
+      elt load linnworks --build
+    """
 
 
 def _interval(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
@@ -30,6 +36,15 @@ def _interval(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         raise click.BadParameter(str(error)) from None
 
 
+EXAMPLES = {
+    "products": ("master.xlsx",),
+    "stores": ("stores/", "'AMS Database SpeedSheet.xlsx' --reload"),
+    "supplier-stock": ("feeds/ --date 2026-11-01", "gs://my-bucket/feeds/2026-11-01/ --build"),
+    "linnworks": ("", "--resources stock_items,stock_levels --every 15m"),
+    "wdn": ("", "--reload --build"),
+    "badapi": ("", "--every 5m --build"),
+}
+"""Example arguments per source for `elt load <name> --help` (a source not listed shows `--build`)."""
 RELOAD_FLAGS = ("force", "refresh")
 """The sources' own names for "load it again" (files loaded last, answers fetched lately): `--reload` for all."""
 
@@ -56,7 +71,7 @@ def _reload_alias(param: click.Parameter) -> click.Parameter:
     """A source's "load it again" flag (`--force`, `--refresh`) also answers to `--reload`."""
     if not (isinstance(param, click.Option) and param.is_flag and param.name in RELOAD_FLAGS):
         return param
-    return click.Option(["--reload", *param.opts, str(param.name)], is_flag=True, help=f"(or --reload) {param.help}")
+    return click.Option(["--reload", *param.opts, str(param.name)], is_flag=True, help=param.help)
 
 
 def _load_command(source: Source) -> click.Command:
@@ -114,7 +129,10 @@ def _load_command(source: Source) -> click.Command:
             help=f"After each load, rebuild the models that read it (`dbt build -s source:{source.dbt_source}+`).",
         ),
     ]
-    return click.Command(source.name, callback=callback, params=params, help=declared.help)
+    example = "\n".join(f"  elt load {source.name} {args}".rstrip() for args in EXAMPLES.get(source.name, ("--build",)))
+    return click.Command(
+        source.name, callback=callback, params=params, help=f"{declared.help}\n\n\b\nExample:\n{example}"
+    )
 
 
 for _source in SOURCES:

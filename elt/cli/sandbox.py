@@ -50,4 +50,10 @@ def _import(source: Source) -> click.Command:
 def sandbox() -> None:
     """Serve a source's API sandbox on 127.0.0.1 until Ctrl-C: `elt sandbox` (or `elt sandbox linnworks`) serves
     Linnworks, `elt sandbox wdn` and `elt sandbox badapi` the other two; `elt sandbox NAME --help` lists each
-    one's options."""
+    one's options.
+
+    \b
+    Example:
+      elt sandbox --port 8765
+      elt sandbox wdn --help
+    """
