@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from elt import lease
+from elt import guard, lease, state
 from elt.lock import WarehouseBusy
 from elt.targets import Target
+from tests.support.bigquery.dialect import bigquery_problems
 
 
 @pytest.fixture
@@ -79,3 +81,36 @@ def test_a_held_lease_is_renewed_past_its_expiry(target: Target) -> None:
         time.sleep(4)  # twice the lease's length: only its renewals keep it
         with pytest.raises(WarehouseBusy), _hold(target, wait=0):
             pass
+
+
+def test_every_statement_the_lease_and_the_build_record_send_is_bigquery_sql(
+    target: Target, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sent: list[str] = []
+
+    class Recording:
+        def __init__(self, con: Any) -> None:
+            self.con = con
+
+        def execute(self, sql: str, params: Any = None) -> Any:
+            sent.append(sql)
+            return self.con.execute(sql, params or [])
+
+        def commit(self) -> None:
+            self.con.commit()
+
+    @contextmanager
+    def recording(create: bool = False) -> Iterator[Recording]:
+        with target.connect(create=True) as con:
+            yield Recording(con)
+
+    with lease.warehouse_lease(recording, "the test warehouse", 0, None, 30):
+        pass
+    with recording() as con:
+        lease._ensure(con)
+        lease.current_holder(con)
+        state.ensure_table(con, guard.RECORD_TABLE, guard.RECORD_COLUMNS)
+        state.upsert(con, guard.RECORD_TABLE, "record_key", {"record_key": "k", "status": "s", "record": "{}"})
+        state.fetch_row(con, guard.RECORD_TABLE, "record_key", "k")
+    assert len(set(sent)) >= 9
+    assert {sql: bigquery_problems(sql) for sql in sent if bigquery_problems(sql)} == {}
