@@ -2,7 +2,8 @@
 
 `create_app` wires what every page shares (elt.web.site: the password guard, the warehouse reader, the upload
 worker, the bad-API refresher) and mounts one router per page from `elt.web.pages`: upload (feeds in, jobs), ebay
-(what will be revised, the Revise zip), stock (positions, the bad API's products), runs (history)."""
+(what will be revised, the Revise zip), stock (positions, the bad API's products), suppliers (feeds of a day, a
+chart over the retention window), runs (history)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from elt.targets import Target
-from elt.web.pages import ebay, runs, stock, upload
+from elt.web.pages import ebay, runs, stock, suppliers, upload
 from elt.web.refresh import BadApiRefresher, configured_base_url
 from elt.web.site import NOT_BUILT, Site, Warehouse, password_guard
 from elt.web.uploads import UploadWorker
@@ -47,6 +48,6 @@ def create_app(target: Target, refresh_badapi: bool | None = None) -> FastAPI:
     app.state.site = Site(target=target, warehouse=Warehouse(target), worker=UploadWorker(target), refresher=refresher)
     app.state.refresher = refresher
     app.state.worker = app.state.site.worker
-    for page in (upload, ebay, stock, runs):
+    for page in (upload, ebay, stock, suppliers, runs):
         app.include_router(page.router)
     return app

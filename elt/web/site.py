@@ -65,7 +65,7 @@ class Warehouse:
 
     @contextmanager
     def reading(self) -> Iterator[None]:
-        with warehouse_lock(self.target, wait_seconds=READ_WAIT_SECONDS):
+        with warehouse_lock(self.target, wait_seconds=READ_WAIT_SECONDS, reading=True):
             yield
 
     def read(self, key: tuple[Any, ...], produce: Callable[[], T], empty: T) -> tuple[T, str | None]:

@@ -569,10 +569,77 @@ def test_the_stock_page_finds_a_known_sku_and_flags_over_commitment(
     assert row.locator("td.flag-cell").inner_text() == f"over-committed by {offered - cover}"
     assert f"{flagged_matches} over-committed" in page.inner_text("#positions-summary")
 
-    page.goto(f"{site['url']}/stock?sku={fine}")
+    page.goto(f"{site['url']}/stock?sku={fine}&show=all")  # not over-committed: outside the default filter
     row = page.locator(f"#positions tr[data-sku='{fine}']")
     assert row.count() == 1 and row.get_attribute("class") == ""
     assert row.locator("td.flag-cell").inner_text() == ""
+
+
+@browser_test
+def test_the_stock_page_opens_on_what_needs_attention_fifty_to_a_page_and_pages_through_every_sku(
+    site: dict[str, Any], browser: Any, screenshots: Path
+) -> None:
+    with _read(site["target"]) as con:
+        (attention,) = con.execute(
+            "select count(*) from marts.inventory_positions where is_overcommitted "
+            "or upper(sku) in (select upper(custom_label) from marts.ebay where is_stale)"
+        ).fetchone()
+        (everything,) = con.execute("select count(*) from marts.inventory_positions").fetchone()
+    assert 50 < attention < everything
+    page = _new_page(browser)
+    page.goto(f"{site['url']}/stock")
+    _shot(page, screenshots, "07-stock-needs-attention-page-1.png")
+    assert page.inner_text("#page-of") == f"page 1 of {-(-attention // 50)}"
+    assert page.locator("#positions tr[data-sku]").count() == 50
+    assert page.locator("#positions tr[data-sku]:not(.flag)").count() == 0  # none stale here: all over-committed
+    assert f"{attention} SKU(s) needs attention" in page.inner_text("#positions-summary")
+    first_page = page.locator("#positions tr[data-sku]").first.get_attribute("data-sku")
+
+    page.click("#page-next")
+    assert page.inner_text("#page-of") == f"page 2 of {-(-attention // 50)}"
+    assert page.locator("#positions tr[data-sku]").first.get_attribute("data-sku") != first_page
+
+    page.select_option("select[name=show]", "all")
+    page.click("#stock-filter button[type=submit]")
+    assert page.inner_text("#page-of") == f"page 1 of {-(-everything // 50)}"
+    page.click("#page-last")
+    last = everything - 50 * (-(-everything // 50) - 1)
+    assert page.locator("#positions tr[data-sku]").count() == last
+    _shot(page, screenshots, "08-stock-every-sku-last-page.png")
+
+
+@browser_test
+def test_the_supplier_feeds_page_shows_who_delivered_on_the_chosen_day_and_a_chart_of_the_window(
+    site: dict[str, Any], browser: Any, screenshots: Path
+) -> None:
+    with _read(site["target"]) as con:
+        days = [d for (d,) in con.execute("select distinct feed_date from marts.supplier_feeds order by 1").fetchall()]
+        first = {
+            supplier: (rows, in_stock)
+            for supplier, rows, in_stock in con.execute(
+                "select supplier, feed_rows, parts_in_stock from marts.supplier_feeds where feed_date = ?", [days[0]]
+            ).fetchall()
+        }
+        (suppliers,) = con.execute("select count(*) from marts.supplier_freshness").fetchone()
+    page = _new_page(browser)
+    page.goto(f"{site['url']}/suppliers")
+    _shot(page, screenshots, "09-supplier-feeds-newest-day.png")
+    assert page.inner_text("#delivered-summary").startswith(f"{days[-1]}: ")
+    assert page.locator("#chart svg rect.bar").count() == len(days)  # one bar per day of the window
+    assert page.locator("#chart svg polyline.line").count() == 1
+    assert page.locator("#feeds tr[data-supplier]").count() == suppliers
+
+    page.fill("input[name=day]", days[0].isoformat())
+    page.click("#day-form button[type=submit]")
+    assert page.inner_text("#delivered-summary") == (
+        f"{days[0]}: {len(first)} of {suppliers} suppliers delivered a feed."
+    )
+    for supplier, (rows, in_stock) in first.items():
+        row = page.locator(f"#feeds tr[data-supplier='{supplier}']")
+        assert row.locator("td.delivered").inner_text() == "yes"
+        assert row.locator("td.rows").inner_text() == str(rows)
+        assert row.locator("td.in-stock").inner_text() == str(in_stock)
+    _shot(page, screenshots, "10-supplier-feeds-first-day.png")
 
 
 @browser_test
