@@ -57,7 +57,8 @@ def settings_in_python() -> set[str]:
     for path in PYTHON:
         text = path.read_text()
         found |= {next(g for g in match.groups() if g) for match in ENV_READ.finditer(text)}
-        found |= {env_name(name) for name in DLT_GET.findall(text)}
+        # a whole section (`sources.ebay`: one refresh token per store) is documented by its per-key rows
+        found |= {env_name(name) for name in DLT_GET.findall(text) if name.count(".") >= 2}
         found |= {f"SOURCES__SUPPLIER_STOCK__{name.upper()}" for name in WORKBOOK_SETTING.findall(text)}
         found |= {f"DESTINATION__BIGQUERY__{name.upper()}" for name in BIGQUERY_SETTING.findall(text)}
         for node in ast.walk(ast.parse(text)):
@@ -89,6 +90,25 @@ def settings_of_source_options() -> set[str]:
     found = set()
     for options in SourceOptions.__subclasses__():
         found |= {f"SOURCES__{options.SECTION.upper()}__{f.name.upper()}" for f in dataclasses.fields(options)}  # type: ignore[arg-type]
+    # Other settings dataclasses read by a `from_config` classmethod, in a source package (loaders/<source>/):
+    # each field with a plain default is `sources.<source>.<field>`.
+    for path in PYTHON:
+        if path.parent.parent.name != "loaders" or path.name in {"spec.py", "__init__.py"}:
+            continue
+        module = importlib.import_module(".".join(path.relative_to(REPO_ROOT).with_suffix("").parts))
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and dataclasses.is_dataclass(value)
+                and value.__module__ == module.__name__
+                and "from_config" in vars(value)
+                and not issubclass(value, SourceOptions)
+            ):
+                found |= {
+                    f"SOURCES__{path.parent.name.upper()}__{f.name.upper()}"
+                    for f in dataclasses.fields(value)
+                    if f.default is not dataclasses.MISSING
+                }
     return found
 
 
