@@ -54,7 +54,7 @@ class RunLog:
         else:
             from elt.logs import text_summary
 
-            self.write(f"{message}\n{text_summary(summary)}")
+            self.write(f"{message}\n{text_summary(summary)}", "INFO" if ok else "ERROR")
 
 
 def send_alert(summary: dict[str, Any], log: RunLog) -> None:

@@ -154,6 +154,76 @@ def _supplier_tables(target: Target) -> list[tuple]:
     )
 
 
+EVERY_COMMAND = [
+    ["run", "--date", "2026-11-01"],
+    ["transform"],
+    ["dbt", "debug"],
+    ["dbt", "parse"],
+    ["export", "ebay-revise", "--out", "{tmp}/out"],
+    ["doctor"],
+    ["status"],
+    ["status", "--json"],
+    ["load", "products", "{tmp}/missing.xlsx"],
+    ["load", "supplier-stock", "{tmp}"],
+    ["load", "linnworks", "--resources", "stock_locations"],
+    ["load", "wdn"],
+    ["load", "badapi"],
+    ["--target", "bigquery", "demo"],
+]
+"""Every `elt` command a user runs, each told a secret in every setting that holds one."""
+
+
+JSON_TOO = {"run", "doctor", "linnworks", "wdn"}
+"""Commands also run with LOG_FORMAT=json (the ones whose records carry settings or HTTP calls)."""
+CASES = [(args, "text") for args in EVERY_COMMAND] + [(args, "json") for args in EVERY_COMMAND if JSON_TOO & set(args)]
+
+
+@pytest.mark.parametrize(("args", "log_format"), CASES, ids=[f"{' '.join(a)} ({f})" for a, f in CASES])
+def test_no_command_prints_a_secret_at_debug_level_in_text_or_json_logs(
+    tmp_path: Path, args: list[str], log_format: str
+) -> None:
+    secrets = {
+        "SOURCES__LINNWORKS__APPLICATION_SECRET": str(uuid.uuid4()),
+        "SOURCES__LINNWORKS__TOKEN": str(uuid.uuid4()),
+        "SOURCES__WDN__API_KEY": str(uuid.uuid4()),
+        "SOURCES__BADAPI__API_KEY": str(uuid.uuid4()),
+        "SOURCES__EBAY__CLIENT_SECRET": str(uuid.uuid4()),
+        "ELT_WEB_PASSWORD": str(uuid.uuid4()),
+    }
+    closed = f"http://127.0.0.1:{_closed_port()}"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SOURCES__")},
+        **secrets,
+        "SOURCES__LINNWORKS__APPLICATION_ID": "app",
+        "SOURCES__LINNWORKS__AUTH_URL": closed,
+        "SOURCES__LINNWORKS__RETRY_BACKOFF_SECONDS": "0.01",
+        "SOURCES__WDN__BASE_URL": closed,
+        "SOURCES__WDN__RETRY_MAX_ATTEMPTS": "1",
+        "SOURCES__BADAPI__HTTP_MAX_ATTEMPTS": "1",
+        "SOURCES__BADAPI__ERROR_MODE_ATTEMPTS": "1",
+        "SOURCES__LINNWORKS__MAX_ATTEMPTS": "1",
+        "SOURCES__BADAPI__BASE_URL": closed,
+        "GOOGLE_CLOUD_PROJECT": "shop-prod",
+        "ELT_DUCKDB_PATH": str(tmp_path / "w.duckdb"),
+        "RUNTIME__LOG_LEVEL": "DEBUG",
+        "LOG_FORMAT": log_format,
+    }
+    command = [sys.executable, "-m", "elt.cli", "-vv", *(a.replace("{tmp}", str(tmp_path)) for a in args)]
+    run = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    printed = run.stdout + run.stderr
+    assert printed.strip(), "the command said nothing at all"
+    for name, value in secrets.items():
+        assert value not in printed, f"{name}'s value in the output of elt {' '.join(args)}"
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Target:
     """A warehouse holding a product master, an eBay store's listings and one clean feed (each test below

@@ -6,6 +6,7 @@ the user's `--target-path`, and its read-only commands do not take the writer's 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,27 @@ def test_read_only_dbt_commands_run_while_another_command_holds_the_warehouse(wa
         build = elt("transform")
     assert parse.exit_code == 0, parse.output
     assert build.exit_code == 1 and "is in use by elt (pid" in build.output, build.output
+
+
+def test_docs_serve_and_the_other_read_only_dbt_commands_are_known_not_to_write() -> None:
+    from elt.dbt import is_read_only
+
+    for args in (["docs", "serve", "--port", "8081"], ["ls", "-s", "ebay"], ["compile"], ["debug"], ["build", "-h"]):
+        assert is_read_only(args), args
+    for args in (["build"], ["run", "-s", "marts.ebay"], ["docs", "generate"], ["seed"], ["test"]):
+        assert not is_read_only(args), args
+
+
+def test_the_default_warehouse_and_dlt_config_are_the_projects_wherever_elt_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from elt.targets import PROJECT_DIR
+
+    monkeypatch.delenv("ELT_DUCKDB_PATH", raising=False)
+    monkeypatch.delenv("ELT_TARGET", raising=False)
+    monkeypatch.delenv("DLT_PROJECT_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    result = elt("status")
+    assert result.output.splitlines()[0] == f"target: duckdb {PROJECT_DIR / 'warehouse.duckdb'}"
+    assert not list(tmp_path.iterdir()), "nothing written in the current folder"
+    assert os.environ["DLT_PROJECT_DIR"] == str(PROJECT_DIR)
