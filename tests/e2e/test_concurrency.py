@@ -238,7 +238,8 @@ def _mart_rows(target: Target, mart: str) -> list[str]:
     with target.connect() as con:
         cursor = con.execute(f"select * from marts.{mart}")  # names are constants of the test
         names = [d[0] for d in cursor.description]
-        return sorted(repr(sorted((n, _comparable(v)) for n, v in zip(names, row, strict=True))) for row in cursor)
+        rows = cursor.fetchall()
+    return sorted(repr(sorted((n, _comparable(v)) for n, v in zip(names, row, strict=True))) for row in rows)
 
 
 def test_on_bigquery_a_stock_levels_job_started_during_the_daily_build_waits_and_both_end_as_if_sequential(
