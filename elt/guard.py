@@ -105,7 +105,7 @@ def build_refusal(target: Target) -> str | None:
     rebuilt the mart since. The CLI export and the web page both ask this."""
     try:
         record = last_build(target)
-    except Exception as exc:  # a DuckDB file another program holds, a BigQuery that does not answer: refuse
+    except Exception as exc:  # a BigQuery that does not answer, a record that does not parse: refuse
         return f"the build record in raw_elt.{RECORD_TABLE} could not be read ({type(exc).__name__}: {exc}): try again"
     if record is None:
         return (
