@@ -22,9 +22,9 @@ def main(ctx: click.Context, target: str | None, duckdb_path: str | None) -> Non
     ctx.obj.update(target=target, duckdb=duckdb_path)
 
 
-from elt.cli import build, demo, export, load, run, sandbox, serve  # noqa: E402  (each adds its commands to main)
+from elt.cli import build, demo, export, load, push, run, sandbox, serve  # noqa: E402  (each adds its commands to main)
 
-__all__ = ["build", "demo", "export", "load", "main", "run", "sandbox", "serve"]
+__all__ = ["build", "demo", "export", "load", "main", "push", "run", "sandbox", "serve"]
 
 if __name__ == "__main__":
     main()
