@@ -213,6 +213,12 @@ def _store_listings(layouts: dict[str, FeedLayout], rng: random.Random) -> dict[
     return listings
 
 
+def store_listing_rows(seed: int = 7) -> dict[str, list[list[object]]]:
+    """The rows `generate(..., seed=seed)` writes into each store's SpeedSheet, per store (the eBay sandbox's
+    listings are seeded from them)."""
+    return _store_listings(feed_layouts(), random.Random(seed))
+
+
 def _write_store(path: Path, rows: list[list[object]]) -> None:
     workbook = xlsxwriter.Workbook(str(path))
     header = [
