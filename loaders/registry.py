@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from loaders.badapi.spec import SOURCE as BADAPI
 from loaders.contract import Source
+from loaders.ebay.spec import SOURCE as EBAY
 from loaders.linnworks.spec import SOURCE as LINNWORKS
 from loaders.product_master.spec import SOURCE as PRODUCTS
 from loaders.store_listings.spec import SOURCE as STORES
 from loaders.supplier_feeds.spec import SOURCE as SUPPLIER_STOCK
 from loaders.wdn.spec import SOURCE as WDN
 
-# The product master and store listings first: the day's feeds are read against them.
-SOURCES: tuple[Source, ...] = (PRODUCTS, STORES, SUPPLIER_STOCK, LINNWORKS, WDN, BADAPI)
+# The product master and store listings first: the day's feeds are read against them (and eBay's stores are
+# the store workbooks' stores).
+SOURCES: tuple[Source, ...] = (PRODUCTS, STORES, SUPPLIER_STOCK, LINNWORKS, WDN, BADAPI, EBAY)
 
 
 def source(name: str) -> Source:

@@ -49,5 +49,5 @@ def _import(source: Source) -> click.Command:
 @main.group("sandbox", cls=SandboxGroup)
 def sandbox() -> None:
     """Serve a source's API sandbox on 127.0.0.1 until Ctrl-C: `elt sandbox` (or `elt sandbox linnworks`) serves
-    Linnworks, `elt sandbox wdn` and `elt sandbox badapi` the other two; `elt sandbox NAME --help` lists each
-    one's options."""
+    Linnworks, `elt sandbox wdn`, `elt sandbox badapi` and `elt sandbox ebay` the others; `elt sandbox NAME
+    --help` lists each one's options."""

@@ -1,6 +1,6 @@
 """The eBay client: OAuth refresh-token exchange and Trading API calls (XML over HTTP POST), one seller per store.
 
-    settings = EbaySettings.from_config()                  # SOURCES__EBAY__* (docs/sources/ebay.md)
+    settings = EbaySettings.from_config()                  # SOURCES__EBAY__* (docs/sources/ebay.md §8.1)
     for store in settings.stores:                          # the stores with a refresh token
         with TradingClient(settings, store) as client:
             answer = client.call("GetMyeBaySelling", "<ActiveList>...</ActiveList>")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,16 @@ import click
 
 from sandboxes.cli import check_faults, listen_options, serve_until_interrupted
 from sandboxes.ebay.server import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, EbaySandbox
+
+
+@contextmanager
+def serving() -> Iterator[dict[str, str]]:
+    """An eBay sandbox on 127.0.0.1 holding the demo's store SpeedSheets' listings (sandboxes/samples.py); yields
+    the settings that point the eBay loader at it. For a sandbox to hold and inspect, `sandboxes.ebay.serving()`."""
+    from sandboxes.ebay.server import serving as sandbox_serving
+
+    with sandbox_serving() as server:
+        yield server.settings()
 
 
 @click.command("ebay")

@@ -8,7 +8,7 @@ writes and loaders/store_listings reads) becomes one listing of that store's sel
 - some have ended (`ENDED_SHARE`): they are no longer in the ActiveList, and revising one is refused (291);
 - a few are auctions (`AUCTION_SHARE`): listed, but ReviseInventoryStatus refuses them (21916286);
 - many have sold some units already: eBay's `Quantity` is then what was listed in all, and what is for sale
-  (QuantityAvailable) is `Quantity - QuantitySold` (docs/sources/ebay.md, "what Quantity means").
+  (QuantityAvailable) is `Quantity - QuantitySold` (docs/sources/ebay.md §2.3).
 
 The same rows and seed give the same listings.
 """

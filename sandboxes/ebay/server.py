@@ -1,6 +1,6 @@
 """A local eBay (OAuth token endpoint + Trading API) on 127.0.0.1: `running_ebay_sandbox()` / `EbaySandbox`.
 
-Three calls, as docs/sources/ebay.md describes them from eBay's public documentation:
+Three calls, as docs/sources/ebay.md (§1, §2, §3.1; this sandbox: §8.4) describes them from eBay's public documentation:
 
     POST /identity/v1/oauth2/token   grant_type=refresh_token; Basic client_id:client_secret; JSON answer
     POST /ws/api.dll                 X-EBAY-API-CALL-NAME GetMyeBaySelling (ActiveList, paged) or
@@ -85,7 +85,7 @@ MAX_INVENTORY_STATUS = 4
 REVISIONS_PER_DAY = 250
 BURST_LIMITS = {"GetMyeBaySelling": 300, "ReviseInventoryStatus": 6000}
 
-# Error codes (docs/sources/ebay.md, "errors")
+# Error codes (docs/sources/ebay.md §2.6; 21919250 is the sandbox's own, §8.4)
 UNSUPPORTED_CALL = 2
 XML_PARSE = 5
 INVALID_INPUT = 37
