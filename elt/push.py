@@ -23,14 +23,14 @@ The rules (docs/operations.md, "Pushing quantities to eBay"; eBay's facts in doc
   zone): a listing that reached it is `skipped` and reported.
 - `--dry-run` prints what would be sent and sends and records nothing.
 
-Hand-written pieces, and why: the per-seller burst limiter (`BurstLimiter`: a window per store that no
-dependency we ship offers), and the outcome rules (eBay's per-item semantics). Retries use tenacity; the HTTP
-session is loaders.http's (retries of 5xx, dropped connections and timeouts with backoff).
+Hand-written pieces, and why: the per-seller burst limiter (`BurstLimiter`: a sliding window per seller, which
+no dependency we ship offers, hooked into loaders.http's session), and the outcome rules (eBay's per-item
+semantics). The calls go through loaders/ebay/client.py (token refresh, whole-call retries); the retries of
+listings left unconfirmed use tenacity.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import threading
 import time
@@ -40,21 +40,18 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
-from xml.etree import ElementTree as ET
+from typing import TYPE_CHECKING, Any
 
 from elt.guard import build_refusal, last_build
 from elt.targets import Target
 
-NS = "urn:ebay:apis:eBLBaseComponents"
+if TYPE_CHECKING:
+    from loaders.ebay.client import EbaySettings, TradingClient, TradingResponse
+
 MAX_PER_CALL = 4
 BURST_LIMIT = 6000
 BURST_WINDOW_SECONDS = 15.0
 REVISIONS_PER_DAY = 250
-COMPATIBILITY_LEVEL = "1451"
-SCOPES = ("https://api.ebay.com/oauth/api_scope", "https://api.ebay.com/oauth/api_scope/sell.inventory")
-DEFAULT_API_URL = "https://api.ebay.com"
-DEFAULT_SITE_ID = "3"
 CALLS_PER_WAVE = 64
 """Calls whose listings are recorded `sending` together before they go (one insert per wave, not per call)."""
 
@@ -103,59 +100,36 @@ class StoreFailed(RuntimeError):
 
 
 class Transient(RuntimeError):
-    """A failure worth retrying (the call, or some of its listings)."""
+    """Some listings of a call were neither confirmed nor refused: worth another try."""
 
 
 @dataclass(frozen=True)
-class Settings:
-    """SOURCES__EBAY__* (dlt config names: environment, or .dlt/secrets.toml)."""
+class PushOptions:
+    """How hard the push drives each seller (dlt config `sources.ebay.push.*`, env SOURCES__EBAY__PUSH__*)."""
 
-    client_id: str
-    client_secret: str
-    api_url: str = DEFAULT_API_URL
-    site_id: str = DEFAULT_SITE_ID
-    refresh_tokens: dict[str, str] = field(default_factory=dict, repr=False)
     burst_limit: int = BURST_LIMIT
+    """ReviseInventoryStatus calls per seller in any `burst_window_seconds` (eBay: 6000 per 15 s)."""
     burst_window_seconds: float = BURST_WINDOW_SECONDS
     workers: int = 8
+    """Calls in flight per store."""
     attempts: int = 5
+    """Tries of a listing eBay neither confirmed nor refused (the client retries whole calls itself)."""
     backoff_seconds: float = 0.5
-    timeout_seconds: float = 30.0
-
-    def __repr__(self) -> str:  # secrets never printed
-        return f"Settings(api_url={self.api_url!r}, site_id={self.site_id!r}, stores={sorted(self.refresh_tokens)})"
 
     @classmethod
-    def from_config(cls, stores: Iterable[str]) -> Settings:
+    def from_config(cls) -> PushOptions:
         import dlt
 
-        def value(name: str, default: Any = None) -> Any:
-            found = dlt.secrets.get(f"sources.ebay.{name}")
-            return default if found in (None, "") else found
-
-        client_id, client_secret = value("client_id"), value("client_secret")
-        if not client_id or not client_secret:
-            raise StoreFailed(
-                "eBay is not configured: set SOURCES__EBAY__CLIENT_ID and SOURCES__EBAY__CLIENT_SECRET "
-                "(the App ID and Cert ID of the eBay developer keyset)"
-            )
-        tokens = {}
-        for store in stores:
-            token = value(f"{store.lower()}.refresh_token")
-            if token:
-                tokens[store] = str(token)
-        return cls(
-            client_id=str(client_id),
-            client_secret=str(client_secret),
-            api_url=str(value("api_url", DEFAULT_API_URL)).rstrip("/"),
-            site_id=str(value("site_id", DEFAULT_SITE_ID)),
-            refresh_tokens=tokens,
-            burst_limit=int(value("burst_limit", BURST_LIMIT)),
-            burst_window_seconds=float(value("burst_window_seconds", BURST_WINDOW_SECONDS)),
-            workers=int(value("push_workers", 8)),
-            attempts=int(value("push_attempts", 5)),
-            backoff_seconds=float(value("push_backoff_seconds", 0.5)),
-        )
+        values: dict[str, Any] = {}
+        for name, kind in (("burst_limit", int), ("burst_window_seconds", float), ("workers", int),
+                           ("attempts", int), ("backoff_seconds", float)):  # fmt: skip
+            found = dlt.config.get(f"sources.ebay.push.{name}")
+            if found not in (None, ""):
+                try:
+                    values[name] = kind(found)
+                except ValueError:
+                    raise ValueError(f"SOURCES__EBAY__PUSH__{name.upper()} = {found!r} is not a number") from None
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -216,17 +190,15 @@ class PushReport:
     def lines(self) -> list[str]:
         """The per-store summary `elt push ebay` prints."""
         out = []
-        verb = "would send" if self.dry_run else "sent"
         for store, report in sorted(self.stores.items()):
+            before = report.confirmed_before
             if self.dry_run:
-                before = report.confirmed_before
-                out.append(f"  {store:<5} {verb} {report.to_send} listings ({before} confirmed before)")
+                out.append(f"  {store:<5} would send {report.to_send} listings ({before} confirmed before)")
                 continue
             out.append(
                 f"  {store:<5} {report.to_send:>6} to send: {report.count('revised')} revised, "
                 f"{report.count('unchanged')} unchanged, {report.count('failed')} failed, "
-                f"{report.count('skipped')} skipped; {report.calls} calls; "
-                f"{report.confirmed_before} confirmed before"
+                f"{report.count('skipped')} skipped; {report.calls} calls; {before} confirmed before"
             )
             if report.error:
                 out.append(f"        store FAILED: {report.error}")
@@ -242,10 +214,13 @@ class PushReport:
 
 
 class BurstLimiter:
-    """At most `limit` calls of one seller in any `window` seconds, across threads: a call holds a slot from
-    `acquire` until its answer and for one window after, never earlier than eBay counts it from its arrival."""
+    """At most `limit` HTTP attempts to one seller in any `window` seconds, across threads: an attempt holds a
+    slot from before it is sent until its answer and for one window after, so never earlier than eBay counts
+    it from its arrival. Used as loaders.http's `around_attempt` hook, so the client's own retries count."""
 
     def __init__(self, limit: int, window: float, clock: Callable[[], float] = time.monotonic) -> None:
+        if limit < 1 or window <= 0:
+            raise ValueError(f"burst limit {limit} per {window} s: both must be above 0")
         self.limit, self.window, self._clock = limit, window, clock
         self._done: deque[float] = deque()
         self._in_flight = 0
@@ -271,177 +246,77 @@ class BurstLimiter:
                 self._done.append(self._clock())
                 self._cond.notify_all()
 
-
-@dataclass(frozen=True)
-class Answer:
-    """eBay's answer to one ReviseInventoryStatus call, parsed."""
-
-    ack: str
-    echoed: dict[str, int]
-    errors: list[tuple[str, str, str, tuple[str, ...]]]  # code, severity, message, ErrorParameters values
+    def around(self, request: Any, send: Callable[[], Any]) -> Any:
+        with self.slot():
+            return send()
 
 
-class StoreClient:
-    """One seller's OAuth access token (refresh-token grant) and its ReviseInventoryStatus calls."""
+def revise_body(listings: Sequence[Listing]) -> str:
+    """The InventoryStatus elements of one ReviseInventoryStatus call (1-4 listings, ItemID and Quantity)."""
+    from loaders.ebay.client import element
 
-    def __init__(self, store: str, settings: Settings, http: Any) -> None:
-        self.store, self.settings, self.http = store, settings, http
-        self.limiter = BurstLimiter(settings.burst_limit, settings.burst_window_seconds)
-        self._token: tuple[str, float] | None = None
-        self._token_lock = threading.Lock()
-
-    def token(self, refresh: bool = False, stale: str | None = None) -> str:
-        """A live access token; `refresh` forces a new one unless another thread already replaced `stale`."""
-        with self._token_lock:
-            held = self._token
-            if held and not refresh and held[1] > time.monotonic() + 60:
-                return held[0]
-            if held and refresh and stale is not None and held[0] != stale:
-                return held[0]
-            self._token = self._refresh()
-            return self._token[0]
-
-    def _refresh(self) -> tuple[str, float]:
-        import requests
-
-        basic = base64.b64encode(f"{self.settings.client_id}:{self.settings.client_secret}".encode()).decode()
-        url = f"{self.settings.api_url}/identity/v1/oauth2/token"
-        try:
-            answer = self.http.post(
-                url,
-                headers={"Authorization": f"Basic {basic}", "Content-Type": "application/x-www-form-urlencoded"},
-                data={
-                    "grant_type": "refresh_token",
-                    "refresh_token": self.settings.refresh_tokens[self.store],
-                    "scope": " ".join(SCOPES),
-                },
-            )
-        except requests.RequestException as exc:
-            raise StoreFailed(f"eBay's token endpoint {url} did not answer: {type(exc).__name__}") from None
-        try:
-            body = answer.json()
-        except ValueError:
-            body = {}
-        if answer.status_code == 200 and body.get("access_token"):
-            return str(body["access_token"]), time.monotonic() + float(body.get("expires_in", 7200))
-        error = body.get("error") or f"HTTP {answer.status_code}"
-        if error == "invalid_grant":
-            raise StoreFailed(
-                f"eBay rejected store {self.store}'s refresh token (invalid_grant: "
-                f"{body.get('error_description', '')}): the seller must consent again and "
-                f"SOURCES__EBAY__{self.store.upper()}__REFRESH_TOKEN be replaced"
-            )
-        detail = body.get("error_description", "")
-        raise StoreFailed(f"eBay's token endpoint refused store {self.store}: {error} {detail}")
-
-    def revise(self, listings: Sequence[Listing], token: str) -> Answer:
-        """One ReviseInventoryStatus call for up to 4 listings; Transient when eBay's answer is not usable."""
-        import requests
-
-        body = revise_request(listings)
-        headers = {
-            "X-EBAY-API-CALL-NAME": "ReviseInventoryStatus",
-            "X-EBAY-API-SITEID": self.settings.site_id,
-            "X-EBAY-API-COMPATIBILITY-LEVEL": COMPATIBILITY_LEVEL,
-            "X-EBAY-API-IAF-TOKEN": token,
-            "Content-Type": "text/xml",
-        }
-        with self.limiter.slot():
-            try:
-                answer = self.http.post(f"{self.settings.api_url}/ws/api.dll", data=body, headers=headers)
-            except requests.RequestException as exc:
-                raise Transient(f"no answer from eBay: {type(exc).__name__}") from None
-        if answer.status_code >= 500:
-            raise Transient(f"eBay answered HTTP {answer.status_code}")
-        return parse_answer(answer.content)
-
-
-def revise_request(listings: Sequence[Listing]) -> bytes:
-    """The ReviseInventoryStatusRequest XML for 1-4 listings (ItemID and Quantity only)."""
     if not 1 <= len(listings) <= MAX_PER_CALL:
         raise ValueError(f"ReviseInventoryStatus takes 1 to {MAX_PER_CALL} listings, got {len(listings)}")
-    root = ET.Element("ReviseInventoryStatusRequest", xmlns=NS)
-    ET.SubElement(root, "ErrorLanguage").text = "en_GB"
-    ET.SubElement(root, "WarningLevel").text = "High"
+    parts = []
     for listing in listings:
         quantity = int(listing.target_quantity)
         if quantity < 0:
             raise ValueError(f"listing {listing.item_id}: quantity {quantity} is negative")
-        status = ET.SubElement(root, "InventoryStatus")
-        ET.SubElement(status, "ItemID").text = str(int(listing.item_id))
-        ET.SubElement(status, "Quantity").text = str(quantity)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="utf-8")
+        parts.append(
+            element(
+                "InventoryStatus", children=[element("ItemID", int(listing.item_id)), element("Quantity", quantity)]
+            )
+        )
+    return "".join(parts)
 
 
-def parse_answer(content: bytes) -> Answer:
-    """eBay's ReviseInventoryStatusResponse; Transient when it is not one (cut short, an HTML page)."""
-    from defusedxml import ElementTree as SafeET
-
-    try:
-        root = SafeET.fromstring(content)
-    except ET.ParseError:
-        raise Transient("eBay's answer is not XML (cut short, or a gateway page)") from None
-    if root.tag != f"{{{NS}}}ReviseInventoryStatusResponse":
-        raise Transient(f"eBay answered {root.tag}, not a ReviseInventoryStatusResponse")
-
-    def text(node: ET.Element, tag: str) -> str:
-        found = node.find(f"{{{NS}}}{tag}")
-        return (found.text or "").strip() if found is not None else ""
-
-    echoed = {}
-    for status in root.findall(f"{{{NS}}}InventoryStatus"):
-        quantity = text(status, "Quantity")
-        echoed[text(status, "ItemID")] = int(quantity) if quantity.lstrip("-").isdigit() else -1
-    errors = []
-    for error in root.findall(f"{{{NS}}}Errors"):
-        params = tuple(text(p, "Value") for p in error.findall(f"{{{NS}}}ErrorParameters"))
-        message = text(error, "LongMessage") or text(error, "ShortMessage")
-        errors.append((text(error, "ErrorCode"), text(error, "SeverityCode") or "Error", message, params))
-    return Answer(ack=text(root, "Ack"), echoed=echoed, errors=errors)
-
-
-def judge(answer: Answer, listings: Sequence[Listing]) -> tuple[list[Outcome], list[Listing], str | None]:
+def judge(answer: TradingResponse, listings: Sequence[Listing]) -> tuple[list[Outcome], list[Listing], str | None]:
     """Each listing's outcome from the echo and the errors naming it: (decided, to retry, why retry).
 
-    Errors that name no listing are the call's: a token error or a transient one retries every listing not
-    decided; any other fails them. A listing neither echoed nor named nor covered by a call error is
-    unconfirmed, and retried."""
+    A listing echoed in an InventoryStatus was revised; a redundant-revision warning naming it means eBay
+    already held it; an error naming it decides it (retried when transient). Errors naming no listing are the
+    call's: transient or token ones retry every listing not decided, others fail them. A listing neither
+    echoed nor named is unconfirmed, and retried."""
+    echoed: dict[str, str | None] = {}
+    for status in answer.findall("InventoryStatus"):
+        echoed[answer.text("ItemID", status) or ""] = answer.text("Quantity", status)
     decided: list[Outcome] = []
     retry: list[Listing] = []
-    call_errors = [e for e in answer.errors if not e[3] and e[1] == "Error"]
-    token_error = next((e for e in call_errors if e[0] in TOKEN_CODES), None)
+    call_errors = [e for e in answer.errors if e.is_error and not e.parameters]
     why: str | None = None
     for listing in listings:
         key = str(listing.item_id)
-        if key in answer.echoed:
-            if answer.echoed[key] == listing.target_quantity:
+        if key in echoed:
+            if echoed[key] == str(listing.target_quantity):
                 decided.append(Outcome(listing, "revised"))
             else:
                 decided.append(
-                    Outcome(listing, "failed", None, f"eBay echoed quantity {answer.echoed[key]}, not the one sent")
+                    Outcome(listing, "failed", None, f"eBay echoed quantity {echoed[key]}, not the one sent")
                 )
             continue
-        named = [e for e in answer.errors if key in e[3]]
-        errors = [e for e in named if e[1] == "Error"]
-        if not errors and any(e[0] == REDUNDANT for e in named):
+        named = [e for e in answer.errors if e.item_id == key]
+        errors = [e for e in named if e.is_error]
+        if not errors and any(e.code == REDUNDANT for e in named):
             decided.append(Outcome(listing, "unchanged"))
         elif errors:
-            code, _, message, _ = errors[0]
-            if code in DAILY_LIMIT_CODES:
-                decided.append(Outcome(listing, "skipped", code, f"revised {REVISIONS_PER_DAY} times today: {message}"))
-            elif code in TRANSIENT_CODES or code in TOKEN_CODES:
+            error = errors[0]
+            message = error.long_message or error.short_message
+            if error.code in DAILY_LIMIT_CODES:
+                decided.append(Outcome(listing, "skipped", error.code, f"eBay's daily revision limit: {message}"))
+            elif error.code in TRANSIENT_CODES or error.code in TOKEN_CODES:
                 retry.append(listing)
-                why = f"{code} {message}"
+                why = f"{error.code} {message}"
             else:
-                permanent = code in PERMANENT_CODES
-                decided.append(Outcome(listing, "failed", code, message, is_permanent=permanent))
-        elif token_error or any(e[0] in TRANSIENT_CODES for e in call_errors):
+                permanent = error.code in PERMANENT_CODES
+                decided.append(Outcome(listing, "failed", error.code, message, is_permanent=permanent))
+        elif any(e.code in TRANSIENT_CODES | TOKEN_CODES for e in call_errors):
+            error = next(e for e in call_errors if e.code in TRANSIENT_CODES | TOKEN_CODES)
             retry.append(listing)
-            error = token_error or next(e for e in call_errors if e[0] in TRANSIENT_CODES)
-            why = f"{error[0]} {error[2]}"
+            why = f"{error.code} {error.long_message or error.short_message}"
         elif call_errors:
-            code, _, message, _ = call_errors[0]
-            decided.append(Outcome(listing, "failed", code, message, is_permanent=code in PERMANENT_CODES))
+            error = call_errors[0]
+            message = error.long_message or error.short_message
+            decided.append(Outcome(listing, "failed", error.code, message, is_permanent=error.code in PERMANENT_CODES))
         else:
             retry.append(listing)
             why = f"eBay's answer (Ack {answer.ack}) neither confirmed nor refused the listing"
@@ -569,28 +444,30 @@ def _batches(listings: Sequence[Listing], size: int = MAX_PER_CALL) -> list[list
 class StorePusher:
     """One store's push: waves of up to CALLS_PER_WAVE calls, each recorded before it goes and after."""
 
-    def __init__(self, client: StoreClient, recorder: Recorder, report: StoreReport, echo: Echo) -> None:
-        self.client, self.recorder, self.report, self.echo = client, recorder, report, echo
+    def __init__(self, client: TradingClient, options: PushOptions, recorder: Recorder, report: StoreReport) -> None:
+        self.client, self.options, self.recorder, self.report = client, options, recorder, report
         self._calls_lock = threading.Lock()
 
     def push(self, listings: Sequence[Listing]) -> None:
+        from loaders.ebay.client import EbayError, TokenRejected
+
         try:
-            self.client.token()
-        except StoreFailed as exc:
+            self.client.access_token()
+        except (TokenRejected, EbayError) as exc:
             self.report.error = str(exc)
-            self._fail_all(listings, "token", str(exc))
+            self._fail_all(listings, exc.code, str(exc))
             return
         batches = _batches(listings)
-        with ThreadPoolExecutor(self.client.settings.workers, thread_name_prefix=f"push-{self.client.store}") as pool:
+        with ThreadPoolExecutor(self.options.workers, thread_name_prefix=f"push-{self.client.store}") as pool:
             for start in range(0, len(batches), CALLS_PER_WAVE):
                 wave = batches[start : start + CALLS_PER_WAVE]
                 self.recorder.write((x, "sending", None) for batch in wave for x in batch)
                 outcomes = [o for result in pool.map(self._send, wave) for o in result]
                 self.recorder.write((o.listing, o.outcome, o) for o in outcomes)
                 self.report.outcomes.extend(outcomes)
-                if self.report.error:  # the store's token went bad mid-push: the rest fails alike
+                if self.report.error:  # the store's token was rejected mid-push: the rest fails alike
                     rest = [x for batch in batches[start + CALLS_PER_WAVE :] for x in batch]
-                    self._fail_all(rest, "token", self.report.error)
+                    self._fail_all(rest, "invalid_grant", self.report.error)
                     return
 
     def _fail_all(self, listings: Sequence[Listing], code: str, message: str) -> None:
@@ -599,17 +476,19 @@ class StorePusher:
         self.report.outcomes.extend(outcomes)
 
     def _send(self, batch: list[Listing]) -> list[Outcome]:
-        """One call's listings to their outcomes: transient failures retried with backoff up to the bound,
-        a refused access token refreshed."""
+        """One call's listings to their outcomes. The client retries whole calls (5xx, drops, slow answers,
+        518/10007) and refreshes an expired token; here the listings eBay neither confirmed nor refused are
+        sent again, with backoff, `attempts` times at most."""
         from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-        settings = self.client.settings
+        from loaders.ebay.client import EbayError, TokenRejected
+
         decided: list[Outcome] = []
         pending = list(batch)
         last_why = "no answer"
         retrying = Retrying(
-            stop=stop_after_attempt(settings.attempts),
-            wait=wait_exponential(multiplier=settings.backoff_seconds, max=settings.backoff_seconds * 16),
+            stop=stop_after_attempt(self.options.attempts),
+            wait=wait_exponential(multiplier=self.options.backoff_seconds, max=self.options.backoff_seconds * 16),
             retry=retry_if_exception_type(Transient),
             reraise=True,
         )
@@ -617,31 +496,44 @@ class StorePusher:
             for attempt in retrying:
                 with attempt:
                     if self.report.error:
+                        last_why = self.report.error
                         break
-                    token = self.client.token()
                     with self._calls_lock:
                         self.report.calls += 1
-                    try:
-                        answer = self.client.revise(pending, token)
-                    except Transient as exc:
-                        last_why = str(exc)
-                        raise
+                    answer = self.client.call("ReviseInventoryStatus", revise_body(pending))
                     done, pending, why = judge(answer, pending)
                     decided.extend(done)
                     if pending:
                         last_why = why or last_why
-                        if any(e[0] in TOKEN_CODES for e in answer.errors):
-                            self.client.token(refresh=True, stale=token)
                         raise Transient(last_why)
         except Transient:
             pass
-        except StoreFailed as exc:
-            self.report.error = str(exc)
-            last_why = str(exc)
-        decided.extend(
-            Outcome(x, "failed", None, f"not confirmed after {settings.attempts} tries: {last_why}") for x in pending
-        )
+        except TokenRejected as exc:
+            self.report.error = last_why = str(exc)
+        except EbayError as exc:
+            code = exc.code
+            decided.extend(
+                Outcome(x, "failed", code, exc.message, is_permanent=code in PERMANENT_CODES) for x in pending
+            )
+            return decided
+        tries = f"after {self.options.attempts} tries" if not self.report.error else "the store failed"
+        decided.extend(Outcome(x, "failed", None, f"not confirmed ({tries}): {last_why}") for x in pending)
         return decided
+
+
+def store_client(ebay: EbaySettings, store: str, options: PushOptions) -> TradingClient:
+    """The store's Trading client on a session whose every attempt passes the store's burst limiter."""
+    from loaders import http
+    from loaders.ebay.client import TradingClient
+
+    limiter = BurstLimiter(options.burst_limit, options.burst_window_seconds)
+    retry = http.Retry(
+        attempts=ebay.retry_max_attempts, backoff=ebay.retry_backoff_seconds, max_delay=ebay.retry_max_delay_seconds
+    )
+    session = http.session(
+        ebay.request_timeout_seconds, retry, around_attempt=limiter.around, connections=max(10, options.workers)
+    )
+    return TradingClient(ebay, store, session=session)
 
 
 def push_ebay(
@@ -649,42 +541,45 @@ def push_ebay(
     store: str | None = None,
     dry_run: bool = False,
     echo: Echo = lambda _: None,
-    settings: Settings | None = None,
+    ebay: EbaySettings | None = None,
+    options: PushOptions | None = None,
 ) -> PushReport:
     """Send marts.ebay_revisions' listings that must be sent (of `store`, or every store) and record each outcome.
 
-    PushRefused unless the last complete dbt build passed. A store with no refresh token is left out."""
+    PushRefused unless the last complete dbt build passed. A store with no refresh token is left out, saying so."""
+    from loaders.ebay.client import EbaySettings
+
     refusal = build_refusal(target)
     if refusal:
         raise PushRefused(refusal)
+    ebay = ebay or EbaySettings.from_config()
+    if ebay.missing():
+        raise StoreFailed(f"eBay is not configured: set {' and '.join(ebay.missing())}")
+    options = options or PushOptions.from_config()
     record = last_build(target)
     build_id = (record.invocation_id or record.started_at) if record else "none"
     started = time.monotonic()
     report = PushReport(push_id=uuid.uuid4().hex, build_id=build_id, dry_run=dry_run)
-    listings = listings_to_send(target, store)
     by_store: dict[str, list[Listing]] = defaultdict(list)
-    for listing in listings:
+    for listing in listings_to_send(target, store):
         by_store[listing.ebay_store].append(listing)
-    if store and store.upper() not in by_store:
-        by_store[store.upper()] = []
-    settings = settings or Settings.from_config(by_store)
+    if store:
+        by_store.setdefault(store.upper(), [])
 
-    target.ensure_table(*REVISIONS_TABLE, REVISION_COLUMNS)
+    if not dry_run:
+        target.ensure_table(*REVISIONS_TABLE, REVISION_COLUMNS)
     today = dt.datetime.now(dt.UTC).date()
-    since = dt.datetime.combine(today, dt.time(), dt.UTC)
     with target.connect() as con:
-        history = _history(con, build_id, since)
-        plans = {name: plan(rows, history, build_id, today) for name, rows in by_store.items()}
+        history = _history(con, build_id, dt.datetime.combine(today, dt.time(), dt.UTC)) if _has_records(con) else []
         recorder = Recorder(con, report.push_id, build_id)
         pushers: list[tuple[StorePusher, list[Listing]]] = []
-        from loaders.http import Retry, session
-
-        http = session(settings.timeout_seconds, Retry(attempts=3, backoff=settings.backoff_seconds, max_delay=4.0))
         try:
-            for name, chosen in sorted(plans.items()):
-                if name not in settings.refresh_tokens:
+            for name, rows in sorted(by_store.items()):
+                chosen = plan(rows, history, build_id, today)
+                if name not in ebay.refresh_tokens:
                     report.left_out[name] = (
-                        f"no refresh token (SOURCES__EBAY__{name}__REFRESH_TOKEN): {len(chosen.send)} listings not sent"
+                        f"no refresh token (set SOURCES__EBAY__{name}__REFRESH_TOKEN): {len(chosen.send)} listings "
+                        "not sent"
                     )
                     continue
                 store_report = StoreReport(name, to_send=len(chosen.send), confirmed_before=chosen.confirmed_before)
@@ -696,12 +591,22 @@ def push_ebay(
                 if chosen.skipped:
                     recorder.write((o.listing, o.outcome, o) for o in chosen.skipped)
                     store_report.outcomes.extend(chosen.skipped)
-                client = StoreClient(name, settings, http)
-                pushers.append((StorePusher(client, recorder, store_report, echo), chosen.send))
+                if chosen.send:
+                    client = store_client(ebay, name, options)
+                    pushers.append((StorePusher(client, options, recorder, store_report), chosen.send))
             if pushers:
                 with ThreadPoolExecutor(len(pushers), thread_name_prefix="push-store") as pool:
                     list(pool.map(lambda pair: pair[0].push(pair[1]), pushers))
         finally:
-            http.close()
+            for pusher, _ in pushers:
+                pusher.client.session.close()
     report.elapsed_seconds = time.monotonic() - started
     return report
+
+
+def _has_records(con: Any) -> bool:
+    try:
+        con.execute(f"select 1 from {'.'.join(REVISIONS_TABLE)} limit 1").fetchall()
+    except Exception:  # no push has run yet (a dry run creates nothing)
+        return False
+    return True
