@@ -121,7 +121,9 @@ def _failures_in_run_results(target: Target, record: BuildRecord) -> list[str]:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    """Full precision (microseconds), as the loaders' `loaded_at`: elt.build_scope compares the two exactly, and
+    a load that ends in the same second as the next build starts is not "since" it."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
 def _command_text(args: Sequence[str]) -> str:

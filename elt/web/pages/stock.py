@@ -1,5 +1,6 @@
-"""Stock: Linnworks and supplier stock per SKU against what eBay lists (over-committed SKUs first), and the bad
-API's products by category with the time of the last refresh and a countdown to the next."""
+"""Stock: Linnworks and supplier stock per SKU against what eBay lists (over-committed SKUs first), a warning for
+every supplier whose newest feed is older than its cadence, and the bad API's products by category with the time
+of the last refresh and a countdown to the next."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from elt.freshness import STALE_SQL, stale_message
 from elt.web.refresh import REFRESH_SECONDS, countdown
 from elt.web.site import Site, site
 
@@ -31,6 +33,7 @@ def stock(request: Request, shared: Shared, sku: str = "") -> HTMLResponse:
         "select count(*) as skus from marts.inventory_positions where upper(sku) like ? and is_overcommitted",
         [needle],
     )
+    stale, _ = shared.warehouse.rows(STALE_SQL)
     products, products_message = shared.warehouse.rows(
         "select category, product_name, colours, price, manufacturer, availability, refreshed_at "
         "from marts.product_availability order by category, product_name, product_id"
@@ -51,6 +54,7 @@ def stock(request: Request, shared: Shared, sku: str = "") -> HTMLResponse:
         positions=positions,
         overcommitted=overcommitted[0]["skus"] if overcommitted else 0,
         message=message,
+        stale=[stale_message(row) for row in stale],
         categories=categories,
         products_message=products_message,
         clock=clock,

@@ -2,7 +2,8 @@
     Each listing of marts.ebay with the quantity to list on eBay: the newest supplier quantity after the store's
     quantity policy (seed ebay_quantity_policy; a row for the listing's supplier wins over the store's row, and a
     store without a row lists the supplier quantity as it is). target = floor((quantity - buffer) * percentage /
-    100), at most the maximum, never below 0.
+    100), at most the maximum, never below 0; 0 when the stale-supplier policy says so (marts.ebay's
+    is_stale_to_zero: the supplier's feed is too old).
 -#}
 with
 
@@ -64,6 +65,7 @@ policies_chosen as (
             end,
             100
         ) as list_percentage,
+        coalesce(ebay.is_stale_to_zero, false) as is_stale_to_zero,
         ebay.stock_date
 
     from ebay
@@ -101,10 +103,12 @@ final as (
         max_quantity,
         list_percentage,
         case
+            when is_stale_to_zero then 0
             when policy_quantity < 0 then 0
             when max_quantity is not null and policy_quantity > max_quantity then max_quantity
             else policy_quantity
         end as target_quantity,
+        is_stale_to_zero,
         stock_date
 
     from policies_applied

@@ -110,6 +110,8 @@ final as (
         listings_targeted.title,
         newest_quantities.quantity_source as ebay_quantity_source,
         case
+            when listings_targeted.is_stale_to_zero and coalesce(newest_quantities.quantity, -1) <> 0
+                then 'stale supplier feed: the stale policy sets 0'
             when newest_quantities.quantity is null
                 then 'eBay quantity not known: the target is sent'
             when newest_quantities.quantity <> listings_targeted.target_quantity
@@ -127,6 +129,7 @@ final as (
         listings_targeted.target_quantity,
         newest_quantities.quantity as ebay_quantity,
         coalesce(newest_quantities.quantity <> listings_targeted.target_quantity, true) as must_send,
+        listings_targeted.is_stale_to_zero,
         listings_targeted.stock_date,
         newest_quantities.known_at as ebay_quantity_at
 
