@@ -182,6 +182,7 @@ class PushReport:
     stores: dict[str, StoreReport] = field(default_factory=dict)
     left_out: dict[str, str] = field(default_factory=dict)
     elapsed_seconds: float = 0.0
+    finished: bool = False
 
     @property
     def ok(self) -> bool:
@@ -543,10 +544,13 @@ def push_ebay(
     echo: Echo = lambda _: None,
     ebay: EbaySettings | None = None,
     options: PushOptions | None = None,
+    started: Callable[[PushReport], None] | None = None,
 ) -> PushReport:
     """Send marts.ebay_revisions' listings that must be sent (of `store`, or every store) and record each outcome.
 
-    PushRefused unless the last complete dbt build passed. A store with no refresh token is left out, saying so."""
+    PushRefused unless the last complete dbt build passed. A store with no refresh token is left out, saying so.
+    `started(report)` receives the report as soon as the stores are planned, to watch it fill (the web page's
+    progress): each store's `outcomes` grow wave by wave."""
     from loaders.ebay.client import EbaySettings
 
     refusal = build_refusal(target)
@@ -558,7 +562,7 @@ def push_ebay(
     options = options or PushOptions.from_config()
     record = last_build(target)
     build_id = (record.invocation_id or record.started_at) if record else "none"
-    started = time.monotonic()
+    began = time.monotonic()
     report = PushReport(push_id=uuid.uuid4().hex, build_id=build_id, dry_run=dry_run)
     by_store: dict[str, list[Listing]] = defaultdict(list)
     for listing in listings_to_send(target, store):
@@ -594,13 +598,16 @@ def push_ebay(
                 if chosen.send:
                     client = store_client(ebay, name, options)
                     pushers.append((StorePusher(client, options, recorder, store_report), chosen.send))
+            if started is not None:
+                started(report)
             if pushers:
                 with ThreadPoolExecutor(len(pushers), thread_name_prefix="push-store") as pool:
                     list(pool.map(lambda pair: pair[0].push(pair[1]), pushers))
         finally:
             for pusher, _ in pushers:
                 pusher.client.session.close()
-    report.elapsed_seconds = time.monotonic() - started
+    report.elapsed_seconds = time.monotonic() - began
+    report.finished = True
     return report
 
 

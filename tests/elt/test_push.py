@@ -308,3 +308,29 @@ def test_the_push_refuses_after_a_failed_or_missing_build(target: Target, ebay: 
     with pytest.raises(PushRefused, match="failed"):
         push(target)
     assert revise_calls(ebay) == 0
+
+
+def test_elt_run_with_elt_push_ebay_reads_ebay_builds_and_pushes_after_the_passing_build(
+    target: Target, ebay: EbaySandbox, built: Built, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from elt.daily import run_daily
+    from elt.runs import RunLog
+
+    sample = built.sample
+    monkeypatch.setenv("SOURCES__SUPPLIER_STOCK__PRODUCTS_URL", str(sample.product_master))
+    monkeypatch.setenv("SOURCES__SUPPLIER_STOCK__STORES_URL", str(sample.root))
+    monkeypatch.setenv("SOURCES__SUPPLIER_STOCK__FEEDS_URL", str(sample.root / "feeds" / "{date}"))
+    monkeypatch.setenv("ELT_PUSH_EBAY", "true")
+    run = run_daily(target, max(sample.feed_dirs), RunLog())
+    assert run.dbt is not None and run.dbt.success
+    assert "ebay" not in run.errors and any(t.startswith("raw_ebay.") for t in run.raw_rows)  # eBay was read
+    assert run.push is not None and run.push_error is None
+    assert sum(r.count("revised") for r in run.push.stores.values()) > 500
+    summary = run.summary()["ebay_push"]
+    assert set(summary["stores"]) == set(ebay.stores) and summary["push_id"] == run.push.push_id
+    rows = [
+        (s, int(i), int(q))
+        for s, i, q in query(target, "select ebay_store, item_id, target_quantity from marts.ebay_revisions")
+    ]
+    assert_at_targets(target, ebay, rows)
+    assert not run.ok  # the sample's ended listings fail, by name, and fail the run
