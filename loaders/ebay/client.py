@@ -13,8 +13,9 @@
   `TokenRejected(store)`: that store cannot go on, the others can.
 - Retries: HTTP 5xx, 429, dropped connections, timeouts and bodies cut short are retried by the shared
   session of loaders/http.py (tenacity, exponential backoff); Trading answers that say "try again" (518 call
-  limit, 10007 internal error, 219255/21359 timed out) and answers that are not XML are retried here with
-  the same backoff, to a bound, then raise `EbayError` with `transient=True`. Repeating a
+  limit, 10007 internal error, 219255/21359 timed out) and HTTP 200 answers that are not XML are retried here
+  with the same backoff, to a bound. What still fails raises `EbayError` with `transient=True` (a later run
+  may get through). Repeating a
   ReviseInventoryStatus is safe: it sets absolute quantities, so a repeat answers the redundant-revision
   warning (21917091) and changes nothing.
 - Answers: `TradingResponse` holds Ack, every `Errors` entry (`ErrorDetail`: code, severity, messages,
@@ -289,8 +290,17 @@ def select_stores(
     return chosen, messages
 
 
-def _is_transient(error: BaseException) -> bool:
-    return isinstance(error, EbayError) and not isinstance(error, TokenRejected) and error.transient
+NOT_XML = "not_xml"
+"""The code of an HTTP 200 answer that is not a Trading answer or a token (a proxy's page, a body cut short):
+retried here."""
+
+
+def _retry_here(error: BaseException) -> bool:
+    """Retried by `TradingClient.call`: Trading answers saying "try again", an expired token that outlived its
+    refresh, a 200 that is not XML. Network errors and HTTP 5xx/429 were already retried by the session."""
+    if not isinstance(error, EbayError) or isinstance(error, TokenRejected):
+        return False
+    return error.code in TRANSIENT_ERRORS or error.code in TOKEN_ERRORS or error.code == NOT_XML
 
 
 class TradingClient:
@@ -359,6 +369,19 @@ class TradingClient:
             return self._token
 
     def _exchange(self) -> tuple[str, float]:
+        """The refresh grant, its broken answers (a 200 that is not the JSON of a token) retried like the Trading
+        calls' (HTTP 5xx, 429 and dropped connections are the session's)."""
+        ebay = self.settings
+        retrying = Retrying(
+            stop=stop_after_attempt(ebay.retry_max_attempts),
+            wait=wait_exponential(multiplier=ebay.retry_backoff_seconds, max=ebay.retry_max_delay_seconds),
+            retry=retry_if_exception(_retry_here),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        return retrying(self._exchange_once)  # type: ignore[no-any-return]
+
+    def _exchange_once(self) -> tuple[str, float]:
         ebay = self.settings
         basic = base64.b64encode(f"{ebay.client_id}:{ebay.client_secret}".encode()).decode()
         form = {
@@ -377,12 +400,20 @@ class TradingClient:
         try:
             body = response.json()
         except ValueError:
-            body = {}
+            body = None
+        status = response.status_code
+        if not isinstance(body, dict):
+            # never the body's text in a message: a broken 200 may hold part of a token
+            raise EbayError(
+                NOT_XML if status == 200 else f"http_{status}", "Error",
+                f"token endpoint answered HTTP {status} without a JSON object",
+                store=self.store, call_name="token", transient=status == 200 or status >= 500,
+            )  # fmt: skip
         if response.status_code == 200 and body.get("access_token"):
             lifetime = float(body.get("expires_in") or 7200)
             return str(body["access_token"]), self._clock() + max(0.0, lifetime - settings.TOKEN_EXPIRY_MARGIN_SECONDS)
         code = str(body.get("error") or f"http_{response.status_code}")
-        description = self._redact(str(body.get("error_description") or response.text[:200]))
+        description = self._redact(str(body.get("error_description") or "no error_description"))[:300]
         if code == "invalid_grant":
             raise TokenRejected(
                 code, "Error", f"refresh token rejected ({description}); the seller must grant consent again and "
@@ -409,7 +440,7 @@ class TradingClient:
         retrying = Retrying(
             stop=stop_after_attempt(ebay.retry_max_attempts),
             wait=wait_exponential(multiplier=ebay.retry_backoff_seconds, max=ebay.retry_max_delay_seconds),
-            retry=retry_if_exception(_is_transient),
+            retry=retry_if_exception(_retry_here),
             sleep=self._sleep,
             reraise=True,
         )
@@ -449,9 +480,10 @@ class TradingClient:
         try:
             return parse_response(call_name, response.content)
         except ValueError as error:
+            status = response.status_code
             raise EbayError(
-                f"http_{response.status_code}", "Error", f"HTTP {response.status_code}: {error}",
-                store=self.store, call_name=call_name, transient=True,
+                NOT_XML if status == 200 else f"http_{status}", "Error", f"HTTP {status}: {error}",
+                store=self.store, call_name=call_name, transient=status == 200 or status >= 500 or status == 429,
             ) from None  # fmt: skip
 
 

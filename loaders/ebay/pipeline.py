@@ -103,6 +103,10 @@ def load_ebay(
                 result.stores_failed[store] = str(error)
                 echo(f"ebay: store {store} failed: {error}")
                 continue
+            except Exception as error:  # an answer the reader cannot take: that store fails, the others go on
+                result.stores_failed[store] = f"eBay store {store}: {type(error).__name__}: {error}"
+                echo(f"ebay: store {store} failed: {result.stores_failed[store]}")
+                continue
             reads.append(read)
             result.stores_read[store] = len(read.listings)
             echo(f"ebay: store {store}: {len(read.listings):,} active listings in {read.pages} pages")

@@ -4,7 +4,7 @@ A read is what one store's seller listed at one moment: `read_id` (the store and
 `read_at` on every row, and one `reads` row saying how many listings and pages it found, so that a listing
 absent from the newest read can be told from one never read. Pages are asked for in order, 200 entries each
 (the most eBay allows); an item that comes back on two pages (a listing that moved while the pages were read)
-is kept once, at its first page.
+is kept once, at its first page, and a read during which the list changed is read again (`read_store`).
 """
 
 from __future__ import annotations
@@ -30,6 +30,9 @@ class StoreRead:
     listings: list[Row] = field(default_factory=list)
     pages: int = 0
     total_entries: int = 0
+    """eBay's TotalNumberOfEntries on the last page."""
+    changed: bool = False
+    """TotalNumberOfEntries differed between pages: the ActiveList changed while it was read."""
 
     @property
     def read_id(self) -> str:
@@ -101,15 +104,16 @@ def items(answer: TradingResponse) -> Iterator[Element]:
     yield from answer.findall("ActiveList/ItemArray/Item")
 
 
-def read_store(client: TradingClient, read_at: datetime | None = None) -> StoreRead:
-    """Every page of the store's ActiveList; raises EbayError / TokenRejected when the store cannot be read."""
-    read = StoreRead(client.store, read_at or datetime.now(UTC))
+def _read_once(client: TradingClient, read_at: datetime) -> StoreRead:
+    read = StoreRead(client.store, read_at)
     seen: set[str] = set()
     page, pages = 1, 1
     while page <= pages:
         answer = _page(client, page)
         pages = _int(answer.text("ActiveList/PaginationResult/TotalNumberOfPages")) or 0
-        read.total_entries = _int(answer.text("ActiveList/PaginationResult/TotalNumberOfEntries")) or 0
+        total = _int(answer.text("ActiveList/PaginationResult/TotalNumberOfEntries")) or 0
+        read.changed |= page > 1 and total != read.total_entries
+        read.total_entries = total
         read.pages = max(read.pages, page if pages else 0)
         for item in items(answer):
             row = listing_row(item, read)
@@ -117,4 +121,20 @@ def read_store(client: TradingClient, read_at: datetime | None = None) -> StoreR
                 seen.add(row["item_id"])
                 read.listings.append(row)
         page += 1
+    return read
+
+
+def read_store(client: TradingClient, read_at: datetime | None = None, attempts: int = 2) -> StoreRead:
+    """Every page of the store's ActiveList; raises EbayError / TokenRejected when the store cannot be read.
+
+    A listing that ends while the pages are read shifts the later pages by one, so one listing can slip
+    between two pages: a read during which TotalNumberOfEntries changed, or that found fewer listings than
+    eBay counted, is read again (up to `attempts` reads in all). The last read is kept either way; its `reads`
+    row holds both counts."""
+    moment = read_at or datetime.now(UTC)
+    read = _read_once(client, moment)
+    for _ in range(attempts - 1):
+        if not read.changed and len(read.listings) >= read.total_entries:
+            break
+        read = _read_once(client, moment)
     return read

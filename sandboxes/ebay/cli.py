@@ -45,7 +45,14 @@ def serving() -> Iterator[dict[str, str]]:
     callback=check_faults,
     help="Faults to inject, e.g. 'ReviseInventoryStatus#3=503,GetMyeBaySelling#2=drop,token#1=500' "
     "(targets token, GetMyeBaySelling, ReviseInventoryStatus; actions a 4xx/5xx status, drop, slow:S, "
-    "truncate, quota, expire).",
+    "truncate, quota, expire, badjson, nonjson).",
+)
+@click.option(
+    "--revoke",
+    "revoked",
+    multiple=True,
+    metavar="STORE",
+    help="A store whose refresh token is rejected (invalid_grant), as when its seller revoked the app (repeat).",
 )
 @click.option("--allow-remote", is_flag=True, help="Allow binding a non-loopback address.")
 @click.option("--verbose", "-v", is_flag=True, help="Print one line per API call.")
@@ -65,6 +72,8 @@ def sandbox(verbose: bool, workbooks: tuple[Path, ...], **options: Any) -> None:
             yield f"    {name}={value}"
         if options["faults"]:
             yield f"  faults: {options['faults']}"
+        if options["revoked"]:
+            yield f"  refresh tokens rejected: {', '.join(options['revoked'])}"
 
     serve_until_interrupted(
         EbaySandbox, banner, verbose=verbose, workbooks=list(workbooks) if workbooks else None, **options

@@ -41,9 +41,12 @@ Where eBay's documentation is silent the sandbox takes the stricter reading (its
 Faults (faults.py's spec; targets `token`, `GetMyeBaySelling`, `ReviseInventoryStatus`, `*`): a 5xx status
 (502/503/504 an HTML gateway page, others eBay's ErrorCode 10007 "Internal error" body on that status),
 `drop`, `slow:S`, `truncate`, `quota` (Failure 518), `expire` (the caller's access token expires first, so
-the call gets 21917053). `revoke(store)` rejects a store's refresh token from then on (invalid_grant).
+the call gets 21917053), `badjson` (a 200 whose body is cut in half: XML that does not parse), `nonjson` (a
+200 HTML page instead of the answer). `revoke(store)` rejects a store's refresh token from then on (invalid_grant).
 
-Admin routes: `GET /_sandbox/stats`, `GET /_sandbox/calls`. The HTTP server, its life cycle and the call log
+Admin routes: `GET /_sandbox/stats`, `GET /_sandbox/calls`, `POST /_sandbox/expire-tokens[?store=S]` (every
+access token, or a store's, expires now), `POST /_sandbox/revoke?store=S` (that store's refresh token is
+rejected from now on). The HTTP server, its life cycle and the call log
 are sandboxes/server.py's; this module is eBay's part.
 """
 
@@ -104,7 +107,7 @@ _GATEWAY_PAGE = (
     "<html><head><title>{status} {reason}</title></head><body><h1>{status} {reason}</h1>"
     "<p>The server is temporarily unable to service your request.</p></body></html>"
 )
-_FAULTS = ("status", "drop", "slow", "truncate", "quota", "expire")
+_FAULTS = ("status", "drop", "slow", "truncate", "quota", "expire", "badjson", "nonjson")
 
 
 @dataclass(frozen=True)
@@ -168,7 +171,8 @@ class EbaySandbox(SandboxServer[EbayCall]):
     (store SpeedSheet paths) or else `rows` ({store: workbook rows}) or else the demo's SpeedSheet rows of
     sandboxes/samples.py (seed `samples_seed`); `client_id`/`client_secret` (the only ones accepted),
     `token_ttl_seconds` (7200), `burst_window_seconds` (15), `burst_limits` (per call), `daily_call_limit`
-    (per seller; None: off), `mixed_ack` (Failure), `faults`, `clock` (Unix time, for the calendar day and
+    (per seller; None: off), `mixed_ack` (Failure), `faults`, `revoked` (stores whose refresh token is
+    rejected from the start), `clock` (Unix time, for the calendar day and
     token expiry), `allow_remote`, `log`.
     """
 
@@ -196,6 +200,7 @@ class EbaySandbox(SandboxServer[EbayCall]):
         daily_call_limit: int | None = None,
         mixed_ack: str = "Failure",
         faults: str | Iterable[FaultRule | str] | None = None,
+        revoked: Iterable[str] = (),
         clock: Callable[[], float] = time.time,
         allow_remote: bool = False,
         log: Callable[[str], None] | None = None,
@@ -222,7 +227,7 @@ class EbaySandbox(SandboxServer[EbayCall]):
         self._clock = clock
         self._tokens: dict[str, tuple[str, float]] = {}
         """access token -> (store, expiry as Unix time)"""
-        self._revoked: set[str] = set()
+        self._revoked: set[str] = {store.upper() for store in revoked}
         self._daily_calls: Counter[tuple[str, str]] = Counter()
         self._faults_fired = 0
         self._token_lock = threading.Lock()
@@ -350,6 +355,12 @@ class EbaySandbox(SandboxServer[EbayCall]):
             reply = self._answer(endpoint, request)
             if kind == "truncate":
                 reply.mode = "truncate"
+            elif kind == "badjson":  # the spec's name: here the XML (or the token's JSON) cut in half, on a 200
+                whole = reply.body()
+                reply.raw, reply.status = whole[: len(whole) // 2], 200
+            elif kind == "nonjson":  # the spec's name: here an HTML page on a 200 instead of XML or JSON
+                page = _GATEWAY_PAGE.format(status=200, reason="OK").encode()
+                reply = Reply(200, raw=page, content_type="text/html", call=reply.call)
         reply.call = {**reply.call, "endpoint": endpoint, "store": reply.call.get("store", store), "fault": str(rule)}
         return reply
 
@@ -366,10 +377,18 @@ class EbaySandbox(SandboxServer[EbayCall]):
         )
 
     def handle_admin(self, method: str, route: str, query: str) -> Reply:
-        if route == "stats":
+        if method == "GET" and route == "stats":
             return _json(200, self.stats(), "admin")
-        if route == "calls":
+        if method == "GET" and route == "calls":
             return _json(200, {"calls": [asdict(call) for call in self.calls()]}, "admin")
+        store = (parse_qs(query).get("store") or [None])[0]
+        if store is not None and store.upper() not in self.data.stores:
+            return _json(404, {"errors": [{"message": f"no store {store}"}]}, "admin")
+        if method == "POST" and route == "expire-tokens":
+            return _json(200, {"expired": self.expire_tokens(store.upper() if store else None)}, "admin")
+        if method == "POST" and route == "revoke" and store:
+            self.revoke(store.upper())
+            return _json(200, {"revoked": store.upper()}, "admin")
         return _json(404, {"errors": [{"message": f"no sandbox admin route /_sandbox/{route}"}]}, "admin")
 
     def _store_of_request(self, endpoint: str, request: Request) -> str | None:

@@ -4,10 +4,18 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import re
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 import requests
+from click.testing import CliRunner
 
 from loaders.ebay.client import (
     EbayError,
@@ -21,7 +29,9 @@ from loaders.ebay.client import (
     text_of,
 )
 from sandboxes.ebay import EbaySandbox, serving
+from sandboxes.ebay.cli import sandbox as sandbox_command
 from sandboxes.ebay.data import AUCTION, COMPLETED
+from sandboxes.samples import generate
 
 NS = "urn:ebay:apis:eBLBaseComponents"
 ROWS = {
@@ -275,6 +285,33 @@ def test_the_per_seller_burst_limit_answers_518(ebay: EbaySandbox) -> None:
     assert not ask(ebay, "GetMyeBaySelling", page_body(1), store="CPO").errors
 
 
+def test_the_daily_call_quota_per_seller_answers_518_too() -> None:
+    with serving(rows=ROWS, daily_call_limit=2) as ebay:
+        codes = [[e.code for e in ask(ebay, "GetMyeBaySelling", page_body(1)).errors] for _ in range(3)]
+        assert codes == [[], [], ["518"]]
+        assert ask(ebay, "GetMyeBaySelling", page_body(1), store="CPO").ack == "Success"
+
+
+def test_the_ack_of_a_mixed_result_is_configurable() -> None:
+    with serving(rows=ROWS, mixed_ack="Warning") as ebay:
+        good = _fixed_price(ebay, n=1)[0]
+        answer = ask(ebay, "ReviseInventoryStatus", revise_body((good, 13), ("42", 1)))
+        assert answer.ack == "Warning" and [(e.code, e.item_id) for e in answer.errors] == [("17", "42")]
+    with pytest.raises(ValueError, match="mixed_ack"):
+        EbaySandbox(rows=ROWS, mixed_ack="Sometimes")
+
+
+def test_the_admin_routes_expire_tokens_and_revoke_a_store_for_drills(ebay: EbaySandbox) -> None:
+    access = token(ebay).json()["access_token"]
+    assert requests.post(f"{ebay.url}/_sandbox/expire-tokens?store=AMS", timeout=5).json() == {"expired": 1}
+    assert ask(ebay, "GetMyeBaySelling", page_body(1), **{"X-EBAY-API-IAF-TOKEN": access}).errors[0].code == "21917053"
+    assert requests.post(f"{ebay.url}/_sandbox/revoke?store=cpo", timeout=5).json() == {"revoked": "CPO"}
+    assert token(ebay, "CPO").json()["error"] == "invalid_grant"
+    assert requests.post(f"{ebay.url}/_sandbox/revoke?store=XYZ", timeout=5).status_code == 404
+    with serving(rows=ROWS, revoked=["AMS"]) as revoked:
+        assert token(revoked, "AMS").json()["error"] == "invalid_grant" and token(revoked, "CPO").status_code == 200
+
+
 def test_calls_are_recorded_per_store_with_their_time(ebay: EbaySandbox) -> None:
     trading(ebay, "GetMyeBaySelling", page_body(1), store="CPO")
     calls = ebay.calls_by_store("CPO")
@@ -297,7 +334,7 @@ def test_the_client_refreshes_an_expired_access_token_and_repeats_the_call(ebay:
 
 @pytest.mark.parametrize(
     "fault",
-    ["503", "500", "drop", "truncate", "quota", "slow:3", "token#1=502"],
+    ["503", "500", "drop", "truncate", "quota", "slow:3", "badjson", "nonjson", "token#1=502", "token#1=badjson"],
 )
 def test_the_client_gets_through_every_transient_fault(ebay: EbaySandbox, fault: str) -> None:
     ebay.set_faults(fault if "=" in fault else f"GetMyeBaySelling#1-2={fault}")
@@ -317,6 +354,15 @@ def test_a_call_limit_that_outlasts_the_retries_raises_a_transient_error(ebay: E
         client.call("GetMyeBaySelling", page_body(1))
     assert (raised.value.code, raised.value.transient, raised.value.store) == ("518", True, "AMS")
     assert len(ebay.calls("GetMyeBaySelling")) == 3
+
+
+def test_a_token_answer_broken_past_the_retries_fails_without_showing_any_of_it(ebay: EbaySandbox) -> None:
+    ebay.set_faults("token#1+=badjson")
+    with TradingClient(settings_for(ebay, retry_max_attempts=2), "AMS") as client, pytest.raises(EbayError) as raised:
+        client.access_token()
+    assert raised.value.transient and raised.value.store == "AMS"
+    assert "v^1.1" not in str(raised.value) and "access_token" not in str(raised.value)
+    assert len(ebay.calls("token")) == 2
 
 
 def test_a_rejected_refresh_token_raises_token_rejected_naming_the_store(ebay: EbaySandbox) -> None:
@@ -356,3 +402,75 @@ def test_stores_without_a_refresh_token_are_left_out_saying_so() -> None:
         ["store RTG skipped: no refresh token (set SOURCES__EBAY__RTG__REFRESH_TOKEN)"],
     )
     assert select_stores(settings, None, known=["rtg"])[0] == ["AMS", "CPO"]
+
+
+# -- seeding, parallel use, the command ------------------------------------------------------------------------
+def test_the_listings_come_from_the_store_workbooks_some_drifted_some_ended(tmp_path: Path) -> None:
+    sample = generate(tmp_path, last_day=dt.date(2026, 11, 23), days=1)
+    with serving(workbooks=sample.store_workbooks) as from_files, serving() as from_samples:
+        assert from_files.stores == from_samples.stores == ["AMS", "CPO", "RTG"]
+        for store in from_files.stores:
+            files = [(x.item_id, x.sku, x.workbook_quantity) for x in from_files.listings(store)]
+            assert files == [(x.item_id, x.sku, x.workbook_quantity) for x in from_samples.listings(store)]
+            # every listing of the workbook with an item id (the row without one is left out)
+            assert len(files) == sample.listings_per_store[store] - (store != "RTG")
+        counts = from_files.data.counts()
+    assert all(c["drifted"] > 0 and c["ended"] > 0 for c in counts.values()), counts
+    assert counts["AMS"]["auctions"] > 0
+
+
+def test_one_client_serves_parallel_revisions_through_a_token_expiry(ebay: EbaySandbox) -> None:
+    items = _fixed_price(ebay, n=40)
+    ebay.set_faults("ReviseInventoryStatus#4=expire")
+    with TradingClient(settings_for(ebay), "AMS") as client, ThreadPoolExecutor(8) as pool:
+        batches = [items[n : n + 4] for n in range(0, len(items), 4)]
+        answers = list(
+            pool.map(
+                lambda batch: client.call("ReviseInventoryStatus", revise_body(*[(i, 50) for i in batch])), batches
+            )
+        )
+        assert client.token_refreshes <= 3
+    assert all(answer.ack == "Success" for answer in answers)
+    assert {ebay.listing("AMS", item).quantity_available for item in items} == {50}
+    assert len(ebay.calls_by_store("AMS", "ReviseInventoryStatus")) >= 10
+
+
+def test_the_command_serves_until_interrupted_and_prints_the_settings() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "elt.cli", "sandbox", "ebay", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline() for _ in range(13)]
+        url = re.search(r"http://127\.0\.0\.1:\d+", lines[0])
+        assert url, lines
+        settings = dict(line.strip().split("=", 1) for line in lines if line.strip().startswith("SOURCES__EBAY__"))
+        assert settings["SOURCES__EBAY__API_URL"] == url.group(0)
+        assert {"SOURCES__EBAY__AMS__REFRESH_TOKEN", "SOURCES__EBAY__CLIENT_SECRET"} <= set(settings)
+        basic = base64.b64encode(
+            f"{settings['SOURCES__EBAY__CLIENT_ID']}:{settings['SOURCES__EBAY__CLIENT_SECRET']}".encode()
+        ).decode()
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": settings["SOURCES__EBAY__CPO__REFRESH_TOKEN"],
+            "scope": "https://api.ebay.com/oauth/api_scope",
+        }
+        answer = requests.post(
+            url.group(0) + "/identity/v1/oauth2/token",
+            data=form,
+            headers={"Authorization": f"Basic {basic}"},
+            timeout=10,
+        )
+        assert answer.status_code == 200 and answer.json()["access_token"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)  # a deadline on a loaded machine, not a timing check
+    assert process.returncode == 0
+
+
+def test_the_command_refuses_a_non_loopback_host() -> None:
+    result = CliRunner().invoke(sandbox_command, ["--host", "0.0.0.0"])
+    assert result.exit_code == 2 and "not a loopback address" in result.output

@@ -3,6 +3,10 @@ expired and rejected tokens, stores without a token. Against the eBay sandbox on
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -102,6 +106,31 @@ def test_a_replayed_read_adds_nothing_and_a_new_read_is_kept_beside_the_old(targ
     assert landed(target, "AMS") == held(ebay, "AMS")
 
 
+def test_a_listing_that_ends_between_two_pages_makes_the_store_read_again(target: Target) -> None:
+    ended: list[str] = []
+
+    def end_one_after_the_first_page(line: str) -> None:  # called as each call is logged, before its answer
+        if line.startswith("GetMyeBaySelling [AMS]") and not ended:
+            first = sandbox.active_listings("AMS")[0]
+            with sandbox.data.lock:
+                sandbox.data.stores["AMS"].listings[first.item_id].listing_status = "Completed"
+            ended.append(first.item_id)
+
+    with serving(rows=ROWS, log=end_one_after_the_first_page) as sandbox:
+        result = load(target, sandbox, ["AMS"], now=NOW)
+        assert result.ok, result.error
+        assert landed(target, "AMS") == held(sandbox, "AMS") and ended[0] not in landed(target, "AMS")
+        assert len(sandbox.calls_by_store("AMS", "GetMyeBaySelling")) == 6  # 3 pages, read twice
+
+
+def test_a_store_with_no_active_listing_lands_a_read_that_found_none(target: Target) -> None:
+    with serving(rows={"AMS": ROWS["AMS"][:5], "EMP": []}) as sandbox:
+        result = load(target, sandbox, ebay_settings=settings_for(sandbox, ("AMS", "EMP")), now=NOW)
+        active = len(sandbox.active_listings("AMS"))
+    assert result.ok and result.stores_read == {"AMS": active, "EMP": 0}
+    assert query(target, "select listings, pages from raw_ebay.reads where store = 'EMP'") == [(0, 0)]
+
+
 def test_the_load_survives_every_fault_kind_with_every_listing_right(target: Target, ebay: EbaySandbox) -> None:
     ebay.set_faults(
         "token#1=500,GetMyeBaySelling#2=503,GetMyeBaySelling#3=drop,GetMyeBaySelling#4=truncate,"
@@ -171,3 +200,20 @@ def test_elt_load_ebay_without_settings_says_what_to_set(tmp_path: Path) -> None
         "SOURCES__EBAY__CLIENT_ID": "", "SOURCES__EBAY__CLIENT_SECRET": ""})  # fmt: skip
     assert result.exit_code != 0
     assert "SOURCES__EBAY__" in result.output
+
+
+def test_refresh_tokens_are_read_from_secrets_toml_per_store_section(tmp_path: Path) -> None:
+    (tmp_path / ".dlt").mkdir()
+    (tmp_path / ".dlt" / "secrets.toml").write_text(
+        '[sources.ebay]\nclient_id = "app"\nclient_secret = "cert"\n\n'
+        '[sources.ebay.ams]\nrefresh_token = "v^1.1#ams"\n\n[sources.ebay.rtg]\nrefresh_token = ""\n'
+    )
+    script = (
+        "import json; from loaders.ebay.client import EbaySettings; from loaders.ebay.spec import missing; "
+        "s = EbaySettings.from_config(); print(json.dumps([s.client_id, dict(s.refresh_tokens), missing()]))"
+    )
+    env = {name: value for name, value in os.environ.items() if not name.startswith("SOURCES__")}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[3])
+    run = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == ["app", {"AMS": "v^1.1#ams"}, []]
