@@ -202,12 +202,19 @@ def bench_daily(quick: bool, runs: int, folder: Path) -> list[Figure]:
     ]
 
 
+def bench_ebay_push(quick: bool, runs: int, folder: Path) -> list[Figure]:
+    from bench.ebay_push import figures
+
+    return figures(quick, runs, folder)
+
+
 BENCHMARKS: dict[str, Callable[[bool, int, Path], list[Figure]]] = {
     "feeds": bench_feeds,
     "raw-load": bench_raw_load,
     "linnworks": bench_linnworks,
     "daily": bench_daily,
     "demo": bench_demo,
+    "ebay-push": bench_ebay_push,
 }
 
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Build the image with Cloud Build and create or update the Cloud Run jobs (the same image, different args):
 #   elt-daily         `elt --target bigquery run`: every configured loader (supplier files, Linnworks, What Drops
-#                     Now when WDN_BASE_URL is set), then dbt build (the image's default)
+#                     Now when WDN_BASE_URL is set, eBay when EBAY_STORES is set), then dbt build (the image's
+#                     default), then `elt push ebay` when EBAY_STORES is set and ELT_PUSH_EBAY is not false
 #   elt-linnworks     `elt load linnworks`: all Linnworks resources, processed orders included
 #   elt-stock-levels  `elt load linnworks --resources stock_levels`
 #   elt-badapi        `elt load badapi --build`: load, then rebuild the bad-API models (unless BADAPI_BASE_URL is empty)
@@ -22,6 +23,16 @@ env_vars="${env_vars}|SOURCES__SUPPLIER_STOCK__PRODUCTS_URL=${PRODUCTS_URL}"
 env_vars="${env_vars}|SOURCES__SUPPLIER_STOCK__STORES_URL=${STORES_URL}"
 if [[ -n "$WDN_BASE_URL" ]]; then
     env_vars="${env_vars}|SOURCES__WDN__BASE_URL=${WDN_BASE_URL}"
+fi
+# eBay (EBAY_STORES): only elt-daily reads and pushes, so its secrets are mounted there alone.
+daily_secrets="$secrets"
+if [[ -n "$EBAY_STORES" ]]; then
+    for secret in $EBAY_SECRETS; do
+        daily_secrets="${daily_secrets:+${daily_secrets},}${secret}=${secret}:latest"
+    done
+    daily_env_vars="${env_vars}|ELT_PUSH_EBAY=${ELT_PUSH_EBAY}"
+else
+    daily_env_vars="$env_vars"
 fi
 # Only the bad API's own jobs load it: were elt-daily to load it too, two runs could meet on its dlt state.
 badapi_env_vars="${env_vars}|SOURCES__BADAPI__BASE_URL=${BADAPI_BASE_URL}"
@@ -45,7 +56,7 @@ deploy_job() {  # NAME TIMEOUT ARGS [ENV [SECRETS]] (ARGS comma-separated, empty
 # Every job holds the warehouse lease (raw_elt.lease) while it writes; ELT_LOCK_WAIT_SECONDS is how long it waits
 # for another job's lease before it gives up, always shorter than its own timeout and its schedule's period.
 # elt-daily (06:00) may wait out the whole Linnworks sync (05:30, up to an hour), so it gets two hours.
-deploy_job elt-daily 7200s "" "${env_vars}|ELT_LOCK_WAIT_SECONDS=3600"
+deploy_job elt-daily 7200s "" "${daily_env_vars}|ELT_LOCK_WAIT_SECONDS=3600" "$daily_secrets"
 deploy_job elt-linnworks 3600s "load,linnworks" "${env_vars}|ELT_LOCK_WAIT_SECONDS=600"
 deploy_job elt-stock-levels 840s "load,linnworks,--resources,stock_levels" "${env_vars}|ELT_LOCK_WAIT_SECONDS=480"
 if [[ -n "$BADAPI_BASE_URL" ]]; then

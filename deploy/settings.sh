@@ -20,6 +20,19 @@ export WDN_BASE_URL="${WDN_BASE_URL-https://www.whatdropsnow.com/api/v1}"
 export BADAPI_BASE_URL="${BADAPI_BASE_URL-https://bad-api-assignment.reaktor.com}"
 # Datasets the jobs write: dlt's raw datasets (+ the `_staging` datasets dlt merges through), the run history
 # (raw_elt, merged on the run's start time) and dbt's layers.
-export DATASETS="raw_supplier_stock raw_supplier_stock_staging raw_linnworks raw_linnworks_staging raw_wdn raw_wdn_staging raw_badapi raw_badapi_staging raw_elt raw_elt_staging staging intermediate marts"
+export DATASETS="raw_supplier_stock raw_supplier_stock_staging raw_linnworks raw_linnworks_staging raw_wdn raw_wdn_staging raw_badapi raw_badapi_staging raw_ebay raw_ebay_staging raw_elt raw_elt_staging staging intermediate marts"
 # Secret Manager secret name = env var the job sees.
 export LINNWORKS_SECRETS="SOURCES__LINNWORKS__APPLICATION_ID SOURCES__LINNWORKS__APPLICATION_SECRET SOURCES__LINNWORKS__TOKEN"
+# eBay: the stores (each its own seller account) that elt-daily reads and pushes to, e.g. `export EBAY_STORES="AMS
+# CPO RTG"`; empty (the default) leaves eBay out. Each store's refresh token is a secret of its own; the push
+# runs after a passing build unless ELT_PUSH_EBAY=false (then elt-daily only reads eBay).
+export EBAY_STORES="${EBAY_STORES-}"
+export ELT_PUSH_EBAY="${ELT_PUSH_EBAY:-true}"
+EBAY_SECRETS=""
+if [[ -n "$EBAY_STORES" ]]; then
+    EBAY_SECRETS="SOURCES__EBAY__CLIENT_ID SOURCES__EBAY__CLIENT_SECRET"
+    for store in $EBAY_STORES; do
+        EBAY_SECRETS="${EBAY_SECRETS} SOURCES__EBAY__${store^^}__REFRESH_TOKEN"
+    done
+fi
+export EBAY_SECRETS

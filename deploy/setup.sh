@@ -32,8 +32,8 @@ for dataset in $DATASETS; do
         "GRANT \`roles/bigquery.dataEditor\` ON SCHEMA \`${PROJECT_ID}\`.${dataset} TO \"serviceAccount:${JOB_SERVICE_ACCOUNT}\""
 done
 
-# Linnworks credentials: one secret per setting, mounted into the job as the env var of the same name.
-for secret in $LINNWORKS_SECRETS; do
+# Linnworks and eBay credentials: one secret per setting, mounted into the job as the env var of the same name.
+for secret in $LINNWORKS_SECRETS $EBAY_SECRETS; do
     gcloud secrets describe "$secret" --project "$PROJECT_ID" >/dev/null 2>&1 ||
         gcloud secrets create "$secret" --project "$PROJECT_ID" --replication-policy automatic
     gcloud secrets add-iam-policy-binding "$secret" --project "$PROJECT_ID" --quiet \
@@ -44,7 +44,8 @@ cat <<MESSAGE
 Done. Next:
   1. Store the Linnworks credentials (once, and whenever they change):
        printf %s "\$VALUE" | gcloud secrets versions add SOURCES__LINNWORKS__APPLICATION_ID --data-file=-
-     (likewise SOURCES__LINNWORKS__APPLICATION_SECRET and SOURCES__LINNWORKS__TOKEN)
+     (likewise SOURCES__LINNWORKS__APPLICATION_SECRET and SOURCES__LINNWORKS__TOKEN, and with EBAY_STORES set
+     SOURCES__EBAY__CLIENT_ID, SOURCES__EBAY__CLIENT_SECRET and SOURCES__EBAY__<STORE>__REFRESH_TOKEN per store)
   2. Let the job read the seller's files, e.g.:
        gcloud storage buckets add-iam-policy-binding gs://${PROJECT_ID}-elt-files \\
          --member serviceAccount:${JOB_SERVICE_ACCOUNT} --role roles/storage.objectViewer

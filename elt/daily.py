@@ -6,12 +6,17 @@ Each source says which settings it needs (dlt config names, env vars or .dlt/con
 Linnworks its credentials; What Drops Now and the bad API their base URL. A source without its settings is left
 out, saying so; a loader that fails does not stop the others or the build; the run then ends with a failure
 summary.
+
+With `ELT_PUSH_EBAY=true` (and eBay configured: SOURCES__EBAY__*), a passing build is followed by `elt push
+ebay`: the new quantities go to eBay and every listing's outcome is recorded (elt.push). A push with failed
+listings, or a store that failed, fails the run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,13 +48,16 @@ class DailyRun:
     dbt: DbtOutcome | None = None
     mart_rows: dict[str, int] = field(default_factory=dict)
     raw_rows: dict[str, int] = field(default_factory=dict)  # `raw_<source>.<table>`: rows the loaders landed
+    push: Any = None  # elt.push.PushReport when the run pushed to eBay
+    push_error: str | None = None
     stale_suppliers: list[dict[str, Any]] = field(default_factory=list)  # elt.freshness
     seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
         loads_ok = all(r.ok for r in self.reports.values()) and not self.errors and bool(self.attempted)
-        return loads_ok and self.dbt is not None and self.dbt.success
+        push_ok = self.push_error is None and (self.push is None or self.push.ok)
+        return loads_ok and self.dbt is not None and self.dbt.success and push_ok
 
     def summary(self) -> dict[str, Any]:
         rows = self.raw_rows | self.mart_rows
@@ -71,8 +79,50 @@ class DailyRun:
                 "results": dict(sorted(self.dbt.statuses.items())) if self.dbt else {},
                 "failures": self.dbt.failures[:20] if self.dbt else [],
             },
+            "ebay_push": self._push_summary(),
             "stale_suppliers": [stale_message(s) for s in self.stale_suppliers],
         }
+
+    def _push_summary(self) -> dict[str, Any] | None:
+        if self.push is None and self.push_error is None:
+            return None
+        if self.push is None:
+            return {"ok": False, "error": self.push_error}
+        return {
+            "ok": self.push.ok,
+            "push_id": self.push.push_id,
+            "stores": {
+                name: {
+                    "to_send": report.to_send,
+                    **{kind: report.count(kind) for kind in ("revised", "unchanged", "failed", "skipped")},
+                    "calls": report.calls,
+                    "error": report.error,
+                }
+                for name, report in sorted(self.push.stores.items())
+            },
+            "left_out": self.push.left_out,
+        }
+
+
+def push_enabled() -> bool:
+    """ELT_PUSH_EBAY=true: `elt run` pushes the quantities to eBay after a passing build."""
+    return os.environ.get("ELT_PUSH_EBAY", "").strip().lower() in ("1", "true", "yes")
+
+
+def _push(run: DailyRun, log: RunLog) -> None:
+    """`elt push ebay` after the passing build; its failures fail the run by name, never silently."""
+    from elt.push import PushRefused, StoreFailed, push_ebay
+
+    try:
+        run.push = push_ebay(run.target)
+    except (PushRefused, StoreFailed, ValueError) as exc:
+        run.push_error = str(exc)
+        log.write(f"ebay push: FAILED {exc}", "ERROR")
+        return
+    for line in run.push.lines():
+        log(line)
+    state = "passed" if run.push.ok else "FAILED"
+    log.write(f"ebay push {run.push.push_id}: {state}", "INFO" if run.push.ok else "ERROR")
 
 
 def _mart_rows(target: Target) -> dict[str, int]:
@@ -137,6 +187,12 @@ def run_daily(target: Target, feed_date: dt.date, log: RunLog) -> DailyRun:
     on_event = (lambda level, message: log.write(message, severity[level], source="dbt")) if log.json_lines else None
     run.dbt = run_dbt(daily_build_args(target, feed_date), target, on_event=on_event)
     run.mart_rows = _mart_rows(target)
+    if push_enabled():
+        if run.dbt.success:
+            _push(run, log)
+        else:
+            run.push_error = "not pushed to eBay: the build failed"
+            log.write(run.push_error, "ERROR")
     run.stale_suppliers = stale_suppliers(target)
     for stale in run.stale_suppliers:
         log.write(stale_message(stale), "WARNING", supplier=stale["supplier"])

@@ -97,14 +97,16 @@ def _given(args: Sequence[str], flag: str) -> bool:
 
 
 def unloaded_sources(target: Target) -> list[str]:
-    """dbt sources whose raw dataset is not in the warehouse yet (loaders.registry names each one's dataset)."""
-    from loaders.registry import dbt_sources
+    """dbt sources whose raw dataset is not in the warehouse yet (loaders.registry names each one's dataset), but
+    those whose models build empty without it (Source.builds_empty)."""
+    from loaders.registry import dbt_sources, dbt_sources_built_empty
 
     try:
         present = target.datasets_with_tables()
     except Exception:  # no warehouse yet, or it cannot be listed: build what there is and let dbt say
         return []
-    return sorted(name for name, dataset in dbt_sources().items() if dataset not in present)
+    built_empty = dbt_sources_built_empty()
+    return sorted(name for name, dataset in dbt_sources().items() if dataset not in present and name not in built_empty)
 
 
 def run_dbt(

@@ -1,5 +1,10 @@
 """`elt demo`: generate the sample files, serve the API sandboxes, load everything, build and test the marts, write
-the Revise files, and print what happened. Needs the development install (the `sandboxes` package)."""
+the Revise files, push the new quantities to the eBay sandbox, and print what happened. Needs the development
+install (the `sandboxes` package).
+
+The eBay sandbox stays up from the read of eBay (`load ebay`) through the build to the push (`push ebay`), as
+the seller's eBay would: it holds the listings of the sample store workbooks, some drifted from them, some
+ended, a few auctions. The demo ends by printing, per store, what eBay now holds against the targets."""
 
 from __future__ import annotations
 
@@ -7,11 +12,13 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
+from typing import Any
 
 from elt.dbt import run_dbt
 from elt.export import ExportRefused, export_ebay_revise
+from elt.push import PushRefused, StoreFailed, push_ebay
 from elt.runs import record_run
 from elt.targets import Target
 from loaders.contract import Run, resolve
@@ -30,6 +37,8 @@ SUMMARY_TABLES = (
     "intermediate.int_supplier_stock__history",
     "marts.supplier_feeds",
     "marts.ebay",
+    "marts.ebay_revisions",
+    "raw_ebay.revisions",
     "marts.stock_items",
     "marts.stock_levels",
     "marts.orders",
@@ -73,12 +82,15 @@ def environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[name] = value
 
 
-def load_api_sources(target: Target, echo: Callable[[str], None]) -> bool:
-    """Every API source with a demo sandbox (loaders.registry): serve it on 127.0.0.1 for the length of one load
-    and load it as `elt run` would, pointed at the sandbox."""
+EBAY = "ebay"
+
+
+def load_api_sources(target: Target, echo: Callable[[str], None], skip: frozenset[str] = frozenset()) -> bool:
+    """Every API source with a demo sandbox (loaders.registry) but those in `skip`: serve it on 127.0.0.1 for the
+    length of one load and load it as `elt run` would, pointed at the sandbox."""
     ok = True
     for source in SOURCES:
-        if source.demo is None:
+        if source.demo is None or source.name in skip:
             continue
         started = time.monotonic()
         with resolve(source.demo)() as settings, environment(settings):
@@ -119,19 +131,23 @@ def run_demo(target: Target, workdir: Path, out_dir: Path, days: int, echo: Call
         echo(f"loaded {title}: {report.rows} rows, {len(report.rejected)} file(s) rejected")
         for line in report.lines() if not report.ok else []:
             echo(line)
-    loads_ok = load_api_sources(target, echo) and loads_ok
+    with _ebay_sandbox(sample.store_workbooks) as ebay:
+        loads_ok = load_api_sources(target, echo, skip=frozenset({EBAY}) if ebay else frozenset()) and loads_ok
+        if ebay is not None:
+            loads_ok = _load_ebay(target, ebay, echo) and loads_ok
 
-    outcome = run_dbt(["build"], target, quiet=True)
-    echo(f"dbt build: {'passed' if outcome.success else 'FAILED'} {dict(sorted(outcome.statuses.items()))}")
-    for failure in outcome.failures:
-        echo(f"  {failure}")
+        outcome = run_dbt(["build"], target, quiet=True)
+        echo(f"dbt build: {'passed' if outcome.success else 'FAILED'} {dict(sorted(outcome.statuses.items()))}")
+        for failure in outcome.failures:
+            echo(f"  {failure}")
 
-    export_ok = True
-    try:
-        export = export_ebay_revise(target, out_dir)
-    except ExportRefused as exc:
-        echo(f"eBay Revise export refused: {exc}")
-        export, export_ok = None, False
+        export_ok = True
+        try:
+            export = export_ebay_revise(target, out_dir)
+        except ExportRefused as exc:
+            echo(f"eBay Revise export refused: {exc}")
+            export, export_ok = None, False
+        push_ok = _push_ebay(target, ebay, echo) if ebay is not None else True
 
     rows: dict[str, int] = {}
     with target.connect() as con:
@@ -157,9 +173,74 @@ def run_demo(target: Target, workdir: Path, out_dir: Path, days: int, echo: Call
         for store, (path, count) in sorted(export.files.items()):
             echo(f"  {store:<5} {count:>6}  {path}")
         echo(f"  zip: {export.zip_path}")
-    ok = loads_ok and outcome.success and export_ok
+    ok = loads_ok and outcome.success and export_ok and push_ok
     summary = {"ok": ok, "rows_per_table": rows, "dbt": {"results": outcome.statuses, "failures": outcome.failures}}
     record_run(target, "elt demo", started_at, summary)
     echo(f"demo finished in {time.monotonic() - started:.1f} s on {target.describe()}")
     echo("next: `elt serve` opens the web page on this warehouse (http://127.0.0.1:8080)")
+    return ok
+
+
+def _ebay_sandbox(workbooks: list[Path]) -> AbstractContextManager[Any]:
+    """The eBay sandbox over the sample store workbooks, for the whole demo; None when eBay is not a source."""
+    if not any(source.name == EBAY for source in SOURCES):
+        return nullcontext(None)
+    from sandboxes.ebay import serving
+
+    return serving(workbooks=workbooks)
+
+
+def _load_ebay(target: Target, ebay: Any, echo: Callable[[str], None]) -> bool:
+    """`load ebay` against the demo's eBay sandbox: what each store's listings hold before the push."""
+    source = next(s for s in SOURCES if s.name == EBAY)
+    started = time.monotonic()
+    with environment(ebay.settings()):
+        result = source.load_daily(target, Run(dt.date.today(), lambda _: None))
+    if result.ok:
+        echo(f"loaded ebay (sandbox): {result.rows} rows in {len(result.row_counts)} tables, "
+             f"{time.monotonic() - started:.1f} s")  # fmt: skip
+    else:
+        echo(f"ebay load FAILED: {result.error}")
+    return bool(result.ok)
+
+
+def _push_ebay(target: Target, ebay: Any, echo: Callable[[str], None]) -> bool:
+    """`push ebay` to the sandbox, then per store what eBay holds against the targets. True when every listing
+    eBay can revise holds its target; listings it refuses for good (ended, auctions) are reported, as the push
+    reports them, without failing the demo: the sample holds them on purpose."""
+    try:
+        with environment(ebay.settings()):
+            report = push_ebay(target)
+    except (PushRefused, StoreFailed) as exc:
+        echo(f"eBay push refused: {exc}")
+        return False
+    echo(f"eBay push ({report.elapsed_seconds:.1f} s):")
+    for store, store_report in sorted(report.stores.items()):
+        echo(f"  {store:<5} {store_report.to_send} sent in {store_report.calls} calls: "
+             f"{store_report.count('revised')} revised, {store_report.count('unchanged')} unchanged, "
+             f"{store_report.count('failed')} refused")  # fmt: skip
+    with target.connect() as con:
+        targets = con.execute("select ebay_store, item_id, target_quantity from marts.ebay_revisions").fetchall()
+    echo("what eBay holds now, against the targets:")
+    ok = all(store_report.error is None for store_report in report.stores.values())
+    per_store: dict[str, list[tuple[int, int]]] = {}
+    for store, item_id, quantity in targets:
+        per_store.setdefault(store, []).append((int(item_id), int(quantity)))
+    for store, rows in sorted(per_store.items()):
+        at_target = refused = wrong = 0
+        for item_id, quantity in rows:
+            try:
+                held = ebay.listing(store, item_id)
+            except KeyError:
+                refused += 1  # not on eBay at all: the push reported it
+                continue
+            if not held.is_active or held.listing_type != "FixedPriceItem":
+                refused += 1
+            elif held.quantity_available == quantity:
+                at_target += 1
+            else:
+                wrong += 1
+        echo(f"  {store:<5} {len(rows)} listings: {at_target} at their target, {wrong} not, "
+             f"{refused} that eBay will not revise (ended or auctions)")  # fmt: skip
+        ok &= wrong == 0
     return ok

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,6 +118,25 @@ class Target:
         raise NotImplementedError
         yield
 
+    def ensure_table(self, dataset: str, table: str, columns: Mapping[str, str]) -> None:
+        """Create `dataset.table` (and the dataset) unless it exists, for tables the application writes itself
+        (not dlt): `columns` maps names to portable types (string, bigint, boolean, timestamp)."""
+        types = self.column_types()
+        unknown = sorted(set(columns.values()) - set(types))
+        if unknown:
+            raise ValueError(f"{dataset}.{table}: unknown column types {unknown}; use {', '.join(types)}")
+        spelled = ", ".join(f"{name} {types[kind]}" for name, kind in columns.items())
+        with self.connect() as con:
+            con.execute(self.create_dataset_sql(dataset))
+            con.execute(f"create table if not exists {dataset}.{table} ({spelled})")
+
+    def column_types(self) -> dict[str, str]:
+        """Portable column types (string, bigint, boolean, timestamp) as this warehouse spells them."""
+        raise NotImplementedError
+
+    def create_dataset_sql(self, dataset: str) -> str:
+        return f"create schema if not exists {dataset}"
+
     def pipeline(self, pipeline_name: str, dataset_name: str) -> Any:
         """A dlt pipeline writing `dataset_name` on this target, its local state kept per warehouse (interrupted
         packages put right first: loaders.recovery)."""
@@ -171,6 +190,10 @@ class DuckDBTarget(Target):
 
     def lock(self, wait_seconds: float, on_wait: Callable[[str], None] | None = None) -> AbstractContextManager[None]:
         return file_lock(self.state_dir / "elt.lock", str(self.duckdb_path), wait_seconds, on_wait)
+
+    def column_types(self) -> dict[str, str]:
+        # With the zone, as dlt lands timestamps on DuckDB.
+        return {"string": "varchar", "bigint": "bigint", "boolean": "boolean", "timestamp": "timestamp with time zone"}
 
     def datasets_with_tables(self) -> set[str]:
         if not self.exists():
@@ -260,6 +283,12 @@ class BigQueryTarget(Target):
         from google.cloud import bigquery
 
         return bigquery.Client(project=self.bigquery_project, location=self.bigquery_location)
+
+    def column_types(self) -> dict[str, str]:
+        return {"string": "STRING", "bigint": "INT64", "boolean": "BOOL", "timestamp": "TIMESTAMP"}
+
+    def create_dataset_sql(self, dataset: str) -> str:
+        return f"create schema if not exists {dataset} options (location = '{self.bigquery_location}')"
 
     def datasets_with_tables(self) -> set[str]:
         # Datasets may be created empty up front (deploy/setup.sh): present means holding a table.

@@ -77,7 +77,10 @@ class Source:
     - `missing`: `() -> list[str]`, the settings `elt run` still lacks for it (empty: configured);
     - `sandbox`, `demo`: dotted paths (`module:attribute`) into the development-only `sandboxes` package: the
       click command serving its local imitation (`elt sandbox <name>`), and a context manager yielding the
-      settings that point the source at a running sandbox (the demo loads through `daily` with them).
+      settings that point the source at a running sandbox (the demo loads through `daily` with them);
+    - `builds_empty`: its staging models read every raw table through `source_or_empty`, so dbt builds them
+      (empty) before the first load instead of leaving them out: eBay's, which `marts.ebay_revisions` reads
+      whether or not eBay was ever read.
     """
 
     name: str
@@ -89,6 +92,7 @@ class Source:
     missing: Callable[[], list[str]]
     sandbox: str | None = None
     demo: str | None = None
+    builds_empty: bool = False
 
     def is_configured(self) -> bool:
         return not self.missing()

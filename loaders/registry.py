@@ -28,3 +28,8 @@ def source(name: str) -> Source:
 def dbt_sources() -> dict[str, str]:
     """dbt source name -> the raw dataset its models read."""
     return {s.dbt_source: s.dataset for s in SOURCES}
+
+
+def dbt_sources_built_empty() -> set[str]:
+    """dbt sources whose models build (empty) before their raw dataset exists (Source.builds_empty)."""
+    return {s.dbt_source for s in SOURCES if s.builds_empty}

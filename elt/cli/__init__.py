@@ -130,11 +130,11 @@ def _add_common_help(command: click.Command) -> None:
             _add_common_help(sub)
 
 
-from elt.cli import build, demo, doctor, export, load, run, sandbox, serve, status  # noqa: E402  (each adds commands)
+from elt.cli import build, demo, doctor, export, load, push, run, sandbox, serve, status  # noqa: E402  (each adds commands)
 
 _add_common_help(main)
 
-__all__ = ["build", "demo", "doctor", "export", "load", "main", "run", "sandbox", "serve", "status"]
+__all__ = ["build", "demo", "doctor", "export", "load", "main", "push", "run", "sandbox", "serve", "status"]
 
 if __name__ == "__main__":
     main()

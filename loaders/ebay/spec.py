@@ -47,4 +47,5 @@ SOURCE = Source(
     missing=missing,
     sandbox="sandboxes.ebay.cli:sandbox",
     demo="sandboxes.ebay.cli:serving",
+    builds_empty=True,
 )

@@ -36,6 +36,10 @@ def test_elt_demo_runs_end_to_end_and_revises_every_store(tmp_path: Path) -> Non
     with zipfile.ZipFile(out / "ebay-revise.zip") as archive:
         assert sorted(archive.namelist()) == ["AMS.csv", "CPO.csv", "RTG.csv"]
     assert re.search(r"marts\.ebay +\d{3,}", run.stdout)
+    # The demo reads eBay's sandbox, builds, pushes, and ends with every listing eBay can revise at its target.
+    held = re.findall(r"^  ([A-Z]+) +\d+ listings: (\d+) at their target, (\d+) not,", run.stdout, flags=re.MULTILINE)
+    assert {store for store, _, _ in held} == {"AMS", "CPO", "RTG"}
+    assert all(int(at_target) > 0 and wrong == "0" for _, at_target, wrong in held), held
 
 
 def test_elt_run_loads_what_is_configured_then_builds(tmp_path: Path) -> None:

@@ -9,6 +9,8 @@ moment with a timer. POINT is one of:
     normalize-commit between dlt's two normalize commit moves (the package is in both folders)
     load:N           after the Nth load job of the package completed (the others not yet loaded)
     load-commit:T    when the destination has committed table T's load job but dlt has not recorded it yet
+    push:N           after eBay answered the Nth ReviseInventoryStatus call of `elt push ebay`, before the push
+                     records the outcomes of its wave (the listings are revised, the records say `sending`)
 
 The process kills itself with SIGKILL: no handler, no `finally`, no flush runs, exactly as `kill -9` would.
 """
@@ -21,7 +23,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-POINTS = ("extract", "normalize", "normalize-commit", "load", "load-commit")
+POINTS = ("extract", "normalize", "normalize-commit", "load", "load-commit", "push")
 
 
 def _die() -> None:
@@ -92,6 +94,10 @@ def install(point: str) -> None:
         from dlt.common.storages.load_storage import LoadStorage
 
         LoadStorage.commit_new_load_package = _after_calls(1, LoadStorage.commit_new_load_package)  # type: ignore[method-assign]
+    elif name == "push":
+        from loaders.ebay.client import TradingClient
+
+        TradingClient.call = _after_calls(count, TradingClient.call)  # type: ignore[method-assign]
     elif name == "load":
         from dlt.common.storages.load_package import PackageStorage
 
