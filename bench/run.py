@@ -44,21 +44,31 @@ def bench_feeds(quick: bool, runs: int, folder: Path) -> list[Figure]:
 
 
 def bench_raw_load(quick: bool, runs: int, folder: Path) -> list[Figure]:
-    from bench.raw_load import load_once, stock_item_records
+    from bench.raw_load import MODES, load_once, stock_item_records
 
     records = stock_item_records(2_000 if quick else 9_000)
-    ours, theirs, ratios, rows = [], [], [], 0
-    for _ in range(runs):
-        t_ours, rows = load_once(records, "parquet")
-        t_theirs, _ = load_once(records, None)
-        ours.append(rows / t_ours)
-        theirs.append(rows / t_theirs)
-        ratios.append(t_theirs / t_ours)
-    name = f"raw load ({len(records):,} stock items = {rows:,} rows incl. child tables)"
+    seconds: dict[str, list[float]] = {mode: [] for mode in MODES}
+    rows: dict[str, int] = {}
+    for _ in range(runs):  # the three side by side in each round
+        for mode in MODES:
+            elapsed, rows[mode] = load_once(records, mode)
+            seconds[mode].append(elapsed)
+    ratio = [default / ours for default, ours in zip(seconds["dlt default"], seconds["ours"], strict=True)]
+    nested = [nested / ours for nested, ours in zip(seconds["nested parquet"], seconds["ours"], strict=True)]
+    name = f"raw load ({len(records):,} nested stock items, extract + normalize + load)"
     return [
-        Figure(name, "our settings (parquet)", Stat(tuple(ours)), "rows/s", digits=0),
-        Figure(name, "dlt default (insert_values)", Stat(tuple(theirs)), "rows/s", digits=0),
-        Figure(name, "speed-up", Stat(tuple(ratios)), "×", "≥ 10×"),
+        *(
+            Figure(
+                name,
+                f"{mode} ({rows[mode]:,} raw rows)",
+                Stat(tuple(len(records) / s for s in seconds[mode])),
+                "items/s",
+                digits=0,
+            )
+            for mode in MODES
+        ),
+        Figure(name, "speed-up ours ÷ dlt default (insert_values)", Stat(tuple(ratio)), "×", "≥ 10×"),
+        Figure(name, "speed-up ours ÷ nested parquet", Stat(tuple(nested)), "×"),
     ]
 
 
@@ -107,6 +117,7 @@ def bench_linnworks(quick: bool, runs: int, folder: Path) -> list[Figure]:
             totals.append(sync.total_seconds)
             naive.append(baseline)
             speedups.append(baseline / sync.api_seconds)
+    real = _linnworks_at_real_limits(quick, runs, folder)
     spec_name = f"Linnworks full sync at the spec's limits (150/250 per {window:g} s window)"
     spec_elapsed, spec_bounds = [], []
     with running_sandbox(items=items, orders=orders, rate_window_seconds=window) as sandbox:
@@ -118,7 +129,8 @@ def bench_linnworks(quick: bool, runs: int, folder: Path) -> list[Figure]:
     return [
         Figure(name, "API phase: first call to last answer", Stat(tuple(elapsed)), "s"),
         Figure(name, "rate-limit bound (busiest method, calls answered with data)", Stat(tuple(bounds)), "s"),
-        Figure(name, "elapsed ÷ bound", Stat(tuple(ratios)), "×", "≤ 1.15"),
+        Figure(name, "API phase ÷ bound", Stat(tuple(ratios)), "×"),
+        Figure(name, "end to end ÷ bound", Stat(tuple(t / b for t, b in zip(totals, bounds, strict=True))), "×"),
         Figure(name, "calls answered 429", Stat(tuple(throttled)), "%", "≤ 1 %"),
         Figure(name, "end to end: `elt load linnworks` process, start to exit", Stat(tuple(totals)), "s"),
         Figure(name, "naive baseline: sequential, full-window sleep between batches", Stat(tuple(naive)), "s"),
@@ -126,6 +138,41 @@ def bench_linnworks(quick: bool, runs: int, folder: Path) -> list[Figure]:
         *(Figure(name, what, Stat(tuple(counts)), "calls", digits=0) for what, counts in sorted(per_method.items())),
         Figure(spec_name, "API phase (limits do not bind: each method fits a window)", Stat(tuple(spec_elapsed)), "s"),
         Figure(spec_name, "rate-limit bound", Stat(tuple(spec_bounds)), "s"),
+        *real,
+    ]
+
+
+def _linnworks_at_real_limits(quick: bool, runs: int, folder: Path) -> list[Figure]:
+    """The goal: a full sync at Linnworks' real limits (150/250 calls per method per 60 s) within 1.15 times the
+    rate-limit bound, end to end (`elt load linnworks` from process start to exit). The same size in quick mode."""
+    from bench.linnworks import bound_seconds, our_sync, scaled_limits
+    from sandboxes.linnworks import running_sandbox
+
+    items, orders, window = 32_000, 26_000, 60.0  # fewer than 30,000 items fit one window: no bound to meet
+    limits = scaled_limits(1)
+    name = f"Linnworks full sync at the real limits ({items:,} items, {orders:,} orders; 60 s window, 150/250 a method)"
+    api, totals, bounds, throttled = [], [], [], []
+    with running_sandbox(items=items, orders=orders, rate_window_seconds=window) as sandbox:
+        for _ in range(runs):
+            sync = our_sync(sandbox, folder, window, limits)
+            api.append(sync.api_seconds)
+            totals.append(sync.total_seconds)
+            bounds.append(bound_seconds(sync.answered(), limits, window)[0])
+            throttled.append(100 * sync.throttled_share)
+    return [
+        Figure(name, "rate-limit bound", Stat(tuple(bounds)), "s"),
+        Figure(name, "API phase: first call to last answer", Stat(tuple(api)), "s"),
+        Figure(
+            name,
+            "after the last answer (normalize, load, process exit)",
+            Stat(tuple(t - a for t, a in zip(totals, api, strict=True))),
+            "s",
+        ),
+        Figure(name, "end to end: `elt load linnworks` process, start to exit", Stat(tuple(totals)), "s"),
+        Figure(
+            name, "end to end ÷ bound", Stat(tuple(t / b for t, b in zip(totals, bounds, strict=True))), "×", "≤ 1.15"
+        ),
+        Figure(name, "calls answered 429", Stat(tuple(throttled)), "%", "≤ 1 %"),
     ]
 
 

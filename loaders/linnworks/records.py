@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+from dlt.common.json import json
+
 from loaders.linnworks.settings import STOCK_ALLOCATION_TYPE, UPDATE_STATUS
 
 _TIMESTAMP = re.compile(
@@ -84,9 +86,19 @@ def _name_enum(record: Any, key: str, names: Sequence[str]) -> None:
 
 
 def type_stock_item(item: dict[str, Any]) -> dict[str, Any]:
-    """A StockItemFull with `ItemChannelPrices[].UpdateStatus` as a name."""
+    """A StockItemFull with `ItemChannelPrices[].UpdateStatus` as a name and every sub-collection (a list or
+    object member: Suppliers, ItemChannelPrices with their Rules, Images, …) as JSON text.
+
+    The sub-collections land as JSON text columns of raw stock_items, unnested in dbt staging
+    (macros/linnworks_json.sql), not as dlt child tables: unnesting some twenty child rows per item in Python
+    was most of the run's time after its last API answer (bench/linnworks.py). Text rather than dlt's json type:
+    BigQuery cannot load json columns from parquet files.
+    """
     for price in item.get("ItemChannelPrices") or ():
         _name_enum(price, "UpdateStatus", UPDATE_STATUS)
+    for key, value in item.items():
+        if isinstance(value, (list, dict)):
+            item[key] = json.dumps(value)
     return item
 
 

@@ -4,8 +4,8 @@
 `elt load linnworks` command). Tables and keys:
 
     stock_items             Stock/GetStockItemsFull, every data requirement but StockLevels   replace
-      (+ stock_items__suppliers, __item_channel_titles, __item_channel_descriptions,
-         __item_channel_prices, __item_extended_properties, __images)
+      (sub-collections suppliers, item_channel_titles, item_channel_descriptions,
+       item_channel_prices, item_extended_properties, images: JSON text columns, unnested in staging)
     stock_levels            Stock/GetStockLevel_Batch, item x location                         replace
     stock_item_details      Stock/GetStockItemsFullByIds (IsCompositeParent, ...)              replace
     stock_locations         Inventory/GetStockLocations                                        replace

@@ -41,6 +41,33 @@ KEY_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 """The columns that identify a row of each table the loader lands (dlt's names for the API's ids)."""
 
+JSON_LISTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "stock_items__suppliers": ("suppliers", ("StockItemId", "SupplierID")),
+    "stock_items__item_channel_titles": ("item_channel_titles", ("pkRowId",)),
+    "stock_items__item_channel_descriptions": ("item_channel_descriptions", ("pkRowId",)),
+    "stock_items__item_channel_prices": ("item_channel_prices", ("pkRowId",)),
+    "stock_items__item_extended_properties": ("item_extended_properties", ("pkRowId",)),
+    "stock_items__images": ("images", ("pkRowId",)),
+}
+"""The stock-item sub-collections, landed as JSON text columns of raw stock_items (not child tables): under the
+child table's name, the column and the API keys that identify an element. Keys and counts read them unnested."""
+
+
+def _rows_sql(table: str, columns: Sequence[str] | None = None) -> str:
+    """SQL of the rows of `table` of raw_linnworks (a JSON_LISTS name: the unnested elements), with `columns`
+    (KEY_COLUMNS' names, or the API keys for a JSON list) as text, or a count when None."""
+    if table in JSON_LISTS:
+        column, keys = JSON_LISTS[table]
+        elements = f"{DATASET}.stock_items cross join unnest(cast({column} as json[])) as elements (element)"
+        if columns is None:
+            return f"select count(*) from {elements}"
+        keys_sql = ", ".join(f"element ->> '$.{key}'" for key in keys)
+        return f"select {keys_sql} from {elements}"
+    if columns is None:
+        return f"select count(*) from {DATASET}.{table}"
+    return f"select {', '.join(f'cast({c} as varchar)' for c in columns)} from {DATASET}.{table}"
+
+
 TABLES_OF: dict[str, tuple[str, ...]] = {
     "stock_items": tuple(t for t in KEY_COLUMNS if t.startswith("stock_items")),
     "stock_levels": ("stock_levels",),
@@ -114,10 +141,10 @@ def warehouse_keys(target: Target, tables: Sequence[str]) -> dict[str, list[Key]
             ).fetchall()
         }
         for table in tables:
-            if table not in present:
+            if ("stock_items" if table in JSON_LISTS else table) not in present:
                 continue
-            columns = ", ".join(f"cast({c} as varchar)" for c in KEY_COLUMNS[table])  # names from KEY_COLUMNS
-            out[table] = [tuple(row) for row in con.execute(f"select {columns} from {DATASET}.{table}").fetchall()]
+            sql = _rows_sql(table, KEY_COLUMNS[table])  # names from KEY_COLUMNS / JSON_LISTS
+            out[table] = [tuple(row) for row in con.execute(sql).fetchall()]
     return out
 
 
@@ -175,4 +202,13 @@ def table_counts(target: Target) -> dict[str, int]:
             "select table_name from information_schema.tables where table_schema = ? and table_name not like '_dlt%'",
             [DATASET],
         ).fetchall()
-        return {name: con.execute(f"select count(*) from {DATASET}.{name}").fetchone()[0] for (name,) in tables}
+        return {name: con.execute(_rows_sql(name)).fetchone()[0] for (name,) in tables}
+
+
+def element_counts(target: Target) -> dict[str, int]:
+    """The elements of each stock-item sub-collection (JSON text in raw stock_items), under its JSON_LISTS name;
+    none before stock_items is there."""
+    if "stock_items" not in table_counts(target):
+        return {}
+    with target.connect() as con:
+        return {name: con.execute(_rows_sql(name)).fetchone()[0] for name in JSON_LISTS}

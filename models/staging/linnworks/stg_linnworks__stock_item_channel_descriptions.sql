@@ -2,17 +2,14 @@ with
 
 source as (
 
-    select * from {{ source_or_empty('linnworks', 'stock_items__item_channel_descriptions', linnworks_columns({
-        'pk_row_id':         'string',
-        'stock_item_id':     'string',
-        'stock_item_int_id': 'bigint',
-        'source':            'string',
-        'sub_source':        'string',
-        'description':       'string',
-        '_dlt_id':           'string',
-        '_dlt_parent_id':    'string',
-        '_dlt_list_idx':     'bigint',
-    })) }}
+    select * from {{ linnworks_stock_item_list('item_channel_descriptions', {
+        'pk_row_id':         ['pkRowId', 'string'],
+        'stock_item_id':     ['StockItemId', 'string'],
+        'stock_item_int_id': ['StockItemIntId', 'bigint'],
+        'source':            ['Source', 'string'],
+        'sub_source':        ['SubSource', 'string'],
+        'description':       ['Description', 'string'],
+    }) }}
 
 ),
 

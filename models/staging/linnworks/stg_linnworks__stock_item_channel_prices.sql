@@ -2,19 +2,16 @@ with
 
 source as (
 
-    select * from {{ source_or_empty('linnworks', 'stock_items__item_channel_prices', linnworks_columns({
-        'pk_row_id':         'string',
-        'stock_item_id':     'string',
-        'stock_item_int_id': 'bigint',
-        'source':            'string',
-        'sub_source':        'string',
-        'tag':               'string',
-        'update_status':     'string',
-        'price':             'double',
-        '_dlt_id':           'string',
-        '_dlt_parent_id':    'string',
-        '_dlt_list_idx':     'bigint',
-    })) }}
+    select * from {{ linnworks_stock_item_list('item_channel_prices', {
+        'pk_row_id':         ['pkRowId', 'string'],
+        'stock_item_id':     ['StockItemId', 'string'],
+        'stock_item_int_id': ['StockItemIntId', 'bigint'],
+        'source':            ['Source', 'string'],
+        'sub_source':        ['SubSource', 'string'],
+        'tag':               ['Tag', 'string'],
+        'update_status':     ['UpdateStatus', 'string'],
+        'price':             ['Price', 'double'],
+    }) }}
 
 ),
 

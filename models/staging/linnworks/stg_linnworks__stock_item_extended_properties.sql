@@ -2,16 +2,13 @@ with
 
 source as (
 
-    select * from {{ source_or_empty('linnworks', 'stock_items__item_extended_properties', linnworks_columns({
-        'pk_row_id':        'string',
-        'fk_stock_item_id': 'string',
-        'propery_name':     'string',
-        'property_value':   'string',
-        'property_type':    'string',
-        '_dlt_id':          'string',
-        '_dlt_parent_id':   'string',
-        '_dlt_list_idx':    'bigint',
-    })) }}
+    select * from {{ linnworks_stock_item_list('item_extended_properties', {
+        'pk_row_id':        ['pkRowId', 'string'],
+        'fk_stock_item_id': ['fkStockItemId', 'string'],
+        'propery_name':     ['ProperyName', 'string'],
+        'property_value':   ['PropertyValue', 'string'],
+        'property_type':    ['PropertyType', 'string'],
+    }) }}
 
 ),
 

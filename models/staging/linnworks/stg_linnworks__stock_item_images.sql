@@ -2,20 +2,17 @@ with
 
 source as (
 
-    select * from {{ source_or_empty('linnworks', 'stock_items__images', linnworks_columns({
-        'pk_row_id':         'string',
-        'stock_item_id':     'string',
-        'stock_item_int_id': 'bigint',
-        'full_source':       'string',
-        'source':            'string',
-        'checksum_value':    'string',
-        'check_sum_value':   'string',
-        'sort_order':        'bigint',
-        'is_main':           'boolean',
-        '_dlt_id':           'string',
-        '_dlt_parent_id':    'string',
-        '_dlt_list_idx':     'bigint',
-    })) }}
+    select * from {{ linnworks_stock_item_list('images', {
+        'pk_row_id':         ['pkRowId', 'string'],
+        'stock_item_id':     ['StockItemId', 'string'],
+        'stock_item_int_id': ['StockItemIntId', 'bigint'],
+        'full_source':       ['FullSource', 'string'],
+        'source':            ['Source', 'string'],
+        'checksum_value':    ['ChecksumValue', 'string'],
+        'check_sum_value':   ['CheckSumValue', 'string'],
+        'sort_order':        ['SortOrder', 'bigint'],
+        'is_main':           ['IsMain', 'boolean'],
+    }) }}
 
 ),
 

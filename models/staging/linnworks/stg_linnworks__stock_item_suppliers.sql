@@ -2,27 +2,24 @@ with
 
 source as (
 
-    select * from {{ source_or_empty('linnworks', 'stock_items__suppliers', linnworks_columns({
-        'stock_item_id':          'string',
-        'supplier_id':            'string',
-        'stock_item_int_id':      'bigint',
-        'supplier':               'string',
-        'code':                   'string',
-        'supplier_barcode':       'string',
-        'supplier_currency':      'string',
-        'lead_time':              'bigint',
-        'supplier_min_order_qty': 'bigint',
-        'supplier_pack_size':     'bigint',
-        'purchase_price':         'double',
-        'min_price':              'double',
-        'max_price':              'double',
-        'average_price':          'double',
-        'average_lead_time':      'double',
-        'is_default':             'boolean',
-        '_dlt_id':                'string',
-        '_dlt_parent_id':         'string',
-        '_dlt_list_idx':          'bigint',
-    })) }}
+    select * from {{ linnworks_stock_item_list('suppliers', {
+        'stock_item_id':          ['StockItemId', 'string'],
+        'supplier_id':            ['SupplierID', 'string'],
+        'stock_item_int_id':      ['StockItemIntId', 'bigint'],
+        'supplier':               ['Supplier', 'string'],
+        'code':                   ['Code', 'string'],
+        'supplier_barcode':       ['SupplierBarcode', 'string'],
+        'supplier_currency':      ['SupplierCurrency', 'string'],
+        'lead_time':              ['LeadTime', 'bigint'],
+        'supplier_min_order_qty': ['SupplierMinOrderQty', 'bigint'],
+        'supplier_pack_size':     ['SupplierPackSize', 'bigint'],
+        'purchase_price':         ['PurchasePrice', 'double'],
+        'min_price':              ['MinPrice', 'double'],
+        'max_price':              ['MaxPrice', 'double'],
+        'average_price':          ['AveragePrice', 'double'],
+        'average_lead_time':      ['AverageLeadTime', 'double'],
+        'is_default':             ['IsDefault', 'boolean'],
+    }) }}
 
 ),
 
