@@ -42,12 +42,15 @@ deploy_job() {  # NAME TIMEOUT ARGS [ENV [SECRETS]] (ARGS comma-separated, empty
     "${command[@]}"
 }
 
-deploy_job elt-daily 3600s ""
-deploy_job elt-linnworks 3600s "load,linnworks"
-deploy_job elt-stock-levels 600s "load,linnworks,--resources,stock_levels"
+# Every job holds the warehouse lease (raw_elt.lease) while it writes; ELT_LOCK_WAIT_SECONDS is how long it waits
+# for another job's lease before it gives up, always shorter than its own timeout and its schedule's period.
+# elt-daily (06:00) may wait out the whole Linnworks sync (05:30, up to an hour), so it gets two hours.
+deploy_job elt-daily 7200s "" "${env_vars}|ELT_LOCK_WAIT_SECONDS=3600"
+deploy_job elt-linnworks 3600s "load,linnworks" "${env_vars}|ELT_LOCK_WAIT_SECONDS=600"
+deploy_job elt-stock-levels 840s "load,linnworks,--resources,stock_levels" "${env_vars}|ELT_LOCK_WAIT_SECONDS=480"
 if [[ -n "$BADAPI_BASE_URL" ]]; then
     # Shorter than the 5-minute cadence, so one run ends before the next starts; no Linnworks secrets needed.
-    deploy_job elt-badapi 240s "load,badapi,--build" "$badapi_env_vars" ""
+    deploy_job elt-badapi 240s "load,badapi,--build" "${badapi_env_vars}|ELT_LOCK_WAIT_SECONDS=120" ""
 fi
 
 echo "Run one now: gcloud run jobs execute elt-daily --project $PROJECT_ID --region $REGION --wait"

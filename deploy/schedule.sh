@@ -2,8 +2,11 @@
 # Cloud Scheduler triggers for the Cloud Run jobs (created or updated):
 #   elt-linnworks     daily at 05:30  (orders and the other Linnworks resources)
 #   elt-daily         daily at 06:00  (supplier feeds and store files, then dbt build of every layer)
-#   elt-stock-levels  every 15 minutes (Linnworks stock levels only)
-#   elt-badapi        every 5 minutes (the bad API's products and availability, then its models), unless BADAPI_BASE_URL is empty
+#   elt-stock-levels  every 15 minutes but 05:00-06:59 (Linnworks stock levels only)
+#   elt-badapi        every 5 minutes but 05:00-06:59 (the bad API's products and availability, then its models),
+#                     unless BADAPI_BASE_URL is empty
+# One job writes at a time (the lease in raw_elt.lease): the frequent jobs pause while the Linnworks sync and the
+# daily build hold the warehouse (the sync loads stock levels itself), instead of queueing behind them and failing.
 #   export GOOGLE_CLOUD_PROJECT=my-project; bash deploy/schedule.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +29,7 @@ schedule() {  # JOB CRON
 
 schedule elt-linnworks "30 5 * * *"
 schedule elt-daily "0 6 * * *"
-schedule elt-stock-levels "*/15 * * * *"
+schedule elt-stock-levels "*/15 0-4,7-23 * * *"
 if [[ -n "$BADAPI_BASE_URL" ]]; then
-    schedule elt-badapi "*/5 * * * *"
+    schedule elt-badapi "*/5 0-4,7-23 * * *"
 fi

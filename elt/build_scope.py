@@ -38,11 +38,17 @@ def untested_feed_dates_since(target: Target) -> dt.date | None:
     return first if first is not None else dt.date.today()
 
 
-def daily_build_args(target: Target) -> list[str]:
+def daily_build_args(target: Target, feed_date: dt.date | None = None) -> list[str]:
     """`elt run`'s dbt build: everything but unit tests (they test the SQL in CI, not the day's data), with the
-    data tests of the feed-date tables on the feed dates this build rebuilds (var test_feed_dates_since)."""
+    data tests of the feed-date tables on the feed dates this build rebuilds (var test_feed_dates_since), and
+    supplier feed ages counted to the run's feed date (var stale_as_of) when one is given."""
     args = ["build", *UNIT_TESTS_ONLY]
+    variables = {}
     since = untested_feed_dates_since(target)
     if since is not None:
-        args += ["--vars", json.dumps({"test_feed_dates_since": since.isoformat()})]
+        variables["test_feed_dates_since"] = since.isoformat()
+    if feed_date is not None:
+        variables["stale_as_of"] = feed_date.isoformat()
+    if variables:
+        args += ["--vars", json.dumps(variables)]
     return args

@@ -18,6 +18,7 @@ from typing import Any
 
 from elt.build_scope import daily_build_args
 from elt.dbt import DbtOutcome, dbt_target_path, run_dbt
+from elt.freshness import stale_message, stale_suppliers
 from elt.runs import RunLog, record_run, send_alert
 from elt.targets import Target
 from loaders.contract import LoadResult, Run, Source
@@ -42,6 +43,7 @@ class DailyRun:
     dbt: DbtOutcome | None = None
     mart_rows: dict[str, int] = field(default_factory=dict)
     raw_rows: dict[str, int] = field(default_factory=dict)  # `raw_<source>.<table>`: rows the loaders landed
+    stale_suppliers: list[dict[str, Any]] = field(default_factory=list)  # elt.freshness
     seconds: float = 0.0
 
     @property
@@ -69,6 +71,7 @@ class DailyRun:
                 "results": dict(sorted(self.dbt.statuses.items())) if self.dbt else {},
                 "failures": self.dbt.failures[:20] if self.dbt else [],
             },
+            "stale_suppliers": [stale_message(s) for s in self.stale_suppliers],
         }
 
 
@@ -132,8 +135,11 @@ def run_daily(target: Target, feed_date: dt.date, log: RunLog) -> DailyRun:
         log.write(NOTHING_CONFIGURED, "WARNING")
     severity = {"info": "INFO", "warn": "WARNING", "error": "ERROR"}
     on_event = (lambda level, message: log.write(message, severity[level], source="dbt")) if log.json_lines else None
-    run.dbt = run_dbt(daily_build_args(target), target, on_event=on_event)
+    run.dbt = run_dbt(daily_build_args(target, feed_date), target, on_event=on_event)
     run.mart_rows = _mart_rows(target)
+    run.stale_suppliers = stale_suppliers(target)
+    for stale in run.stale_suppliers:
+        log.write(stale_message(stale), "WARNING", supplier=stale["supplier"])
     run.seconds = time.monotonic() - started
     summary = run.summary()
     try:
@@ -141,6 +147,6 @@ def run_daily(target: Target, feed_date: dt.date, log: RunLog) -> DailyRun:
     except Exception as exc:  # the history is worth having, not worth failing the run for
         log.write(f"could not record the run in raw_elt.runs: {type(exc).__name__}: {exc}", "WARNING")
     log.summary(summary)
-    if not run.ok:
+    if not run.ok or run.stale_suppliers:
         send_alert(summary, log)
     return run

@@ -1,9 +1,12 @@
 """The export guard: only quantities a complete, passing `dbt build` vouches for leave the warehouse.
 
 The outcome of the last complete `dbt build` (no selection) is kept: written as "running" before dbt starts and
-replaced by "passed" or "failed" when it ends, in a small JSON file in the warehouse's state folder.
-target/run_results.json is not the guard: every later dbt command (`test -s x`, `compile`, a selective build)
-overwrites it. A later command that rebuilds the guarded marts without the complete build (`run`,
+replaced by "passed" or "failed" when it ends. On BigQuery it lives in the warehouse itself (table
+`raw_elt.build_record`, one row, replaced by one MERGE), so that every Cloud Run job and the web service see the
+same record; a record left in the old local file (`<state dir>/last-complete-build.json`) moves into the table the
+first time it is read. On DuckDB it stays in that small JSON file beside the warehouse (Target.state_in_warehouse
+says why). target/run_results.json is not the guard: every later dbt command (`test -s x`, `compile`, a selective
+build) overwrites it. A later command that rebuilds the guarded marts without the complete build (`run`,
 `build -s marts.ebay`) marks a passed record "superseded". The CLI export and the web page both ask
 `build_refusal`.
 """
@@ -19,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from elt import state
 from elt.targets import Target
 
 FAILED_STATUSES = {"error", "fail", "runtime error"}
@@ -31,6 +35,9 @@ NARROWING_FLAGS = {
 }  # fmt: skip
 NOT_RUNNING_FLAGS = {"-h", "--help", "--version"}
 BuildStatus = Literal["running", "passed", "failed", "superseded"]
+RECORD_TABLE = "build_record"
+RECORD_KEY = "last_complete_build"
+RECORD_COLUMNS = (("record_key", "string"), ("status", "string"), ("record", "string"), ("written_at", "string"))
 
 
 @dataclass
@@ -67,30 +74,52 @@ def is_full_build(args: Sequence[str]) -> bool:
 
 
 def build_record_path(target: Target) -> Path:
+    """The record's file on DuckDB; on BigQuery, where it was kept before it moved into the warehouse."""
     return target.state_dir / "last-complete-build.json"
 
 
 def last_build(target: Target) -> BuildRecord | None:
     """The record of the last complete `dbt build` on this warehouse; None when none was recorded."""
+    if not target.state_in_warehouse:
+        path = build_record_path(target)
+        return BuildRecord(**json.loads(path.read_text())) if path.exists() else None
+    row = state.read_row(target, RECORD_TABLE, "record_key", RECORD_KEY)
+    if row is not None:
+        return BuildRecord(**json.loads(row["record"]))
+    return _migrate_local_record(target)
+
+
+def _migrate_local_record(target: Target) -> BuildRecord | None:
+    """The old local file's record, moved into the warehouse (once: the file is renamed `.migrated`)."""
     path = build_record_path(target)
     if not path.exists():
         return None
-    return BuildRecord(**json.loads(path.read_text()))
+    record = BuildRecord(**json.loads(path.read_text()))
+    _write_build_record(target, record)
+    path.rename(path.with_name(path.name + ".migrated"))
+    return record
 
 
 def build_refusal(target: Target) -> str | None:
     """Why marts.ebay must not be exported now, or None when the last complete dbt build passed and nothing
     rebuilt the mart since. The CLI export and the web page both ask this."""
-    record = last_build(target)
+    try:
+        record = last_build(target)
+    except Exception as exc:  # a DuckDB file another program holds, a BigQuery that does not answer: refuse
+        return f"the build record in raw_elt.{RECORD_TABLE} could not be read ({type(exc).__name__}: {exc}): try again"
     if record is None:
         return (
             "no dbt build has run on this warehouse yet: run `elt transform` first "
             "(a complete build; `-s` selections do not count)"
         )
     if record.status == "running":
-        alive = record.host == socket.gethostname() and _pid_alive(record.pid)
-        state = "is still running" if alive else "did not finish (it crashed or was stopped)"
-        return f"the last dbt build (started {record.started_at}) {state}: run `elt transform` and let it pass"
+        if record.host != socket.gethostname():  # another Cloud Run task or machine: its process is not visible here
+            where = f"is running on {record.host} (pid {record.pid}) or did not finish there"
+        elif _pid_alive(record.pid):
+            where = "is still running"
+        else:
+            where = "did not finish (it crashed or was stopped)"
+        return f"the last dbt build (started {record.started_at}) {where}: run `elt transform` and let it pass"
     if record.status == "superseded":
         return (
             f"marts.ebay was rebuilt by `{record.superseded_by}` after the last complete dbt build, so no "
@@ -121,7 +150,9 @@ def _failures_in_run_results(target: Target, record: BuildRecord) -> list[str]:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    """Full precision (microseconds), as the loaders' `loaded_at`: elt.build_scope compares the two exactly, and
+    a load that ends in the same second as the next build starts is not "since" it."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
 def _command_text(args: Sequence[str]) -> str:
@@ -144,12 +175,24 @@ def build_started(target: Target, args: Sequence[str]) -> None:
 
 
 def _write_build_record(target: Target, record: BuildRecord) -> None:
-    """Replace the record atomically: a reader never sees half a file."""
-    path = build_record_path(target)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{os.getpid()}")
-    partial.write_text(json.dumps(asdict(record), indent=2))
-    os.replace(partial, path)
+    """Replace the record at once: a reader sees the old record or the new one, never half (a file replaced by
+    rename on DuckDB; one MERGE on BigQuery)."""
+    if not target.state_in_warehouse:
+        path = build_record_path(target)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}")
+        partial.write_text(json.dumps(asdict(record), indent=2))
+        os.replace(partial, path)
+        return
+    row = {
+        "record_key": RECORD_KEY,
+        "status": record.status,
+        "record": json.dumps(asdict(record)),
+        "written_at": _now(),
+    }
+    with target.connect(create=True) as con:
+        state.ensure_table(con, RECORD_TABLE, RECORD_COLUMNS)
+        state.upsert(con, RECORD_TABLE, "record_key", row)
 
 
 def build_finished(target: Target, args: Sequence[str], passed: bool, failures: list[str]) -> None:

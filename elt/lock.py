@@ -1,9 +1,10 @@
 """One writer at a time per warehouse: every `elt` command that writes holds the target's lock.
 
-On DuckDB the lock is an advisory file lock beside the warehouse (DuckDB allows one writing process per file, so
-without it a second run would fail part-way; with it, it queues or stops before doing anything). A second command
-waits up to ELT_LOCK_WAIT_SECONDS (default 300) for the first to finish, then refuses with a message naming the
-warehouse and the holder.
+On BigQuery the lock is a lease row in `raw_elt.lease` (elt.lease), shared by every Cloud Run job and machine. On
+DuckDB it is an advisory file lock beside the warehouse (DuckDB allows one writing process per file, so without it
+a second run would fail part-way; with it, it queues or stops before doing anything). A second command waits up
+to ELT_LOCK_WAIT_SECONDS (default 300) for the first to finish, then refuses with a message naming the warehouse
+and the holder.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ class Lockable(Protocol):
         self, wait_seconds: float, on_wait: Callable[[str], None] | None = None
     ) -> AbstractContextManager[None]: ...
 
+    def read_lock(self, wait_seconds: float) -> AbstractContextManager[None]: ...
+
 
 class WarehouseBusy(RuntimeError):
     """Another elt command holds the warehouse."""
@@ -44,11 +47,15 @@ def lock_path(target: Lockable) -> Path:
 
 @contextmanager
 def warehouse_lock(
-    target: Lockable, wait_seconds: float | None = None, on_wait: Callable[[str], None] | None = None
+    target: Lockable,
+    wait_seconds: float | None = None,
+    on_wait: Callable[[str], None] | None = None,
+    reading: bool = False,
 ) -> Iterator[None]:
-    """Hold `target`'s lock for the duration of the block; WarehouseBusy when it stays held past the wait."""
+    """Hold `target`'s lock for the duration of the block; WarehouseBusy when it stays held past the wait.
+    `reading`: a reader's hold (the web pages), which BigQuery does not need (Target.read_lock)."""
     wait = wait_seconds_from_env() if wait_seconds is None else wait_seconds
-    with target.lock(wait, on_wait):
+    with target.read_lock(wait) if reading else target.lock(wait, on_wait):
         yield
 
 

@@ -58,12 +58,17 @@ class RunLog:
 
 
 def send_alert(summary: dict[str, Any], log: RunLog) -> None:
-    """POST the summary to ALERT_WEBHOOK_URL, if set. A webhook that fails is logged, never fatal."""
+    """POST the summary to ALERT_WEBHOOK_URL, if set: a failed run, or a run that found stale suppliers (the
+    text says which). A webhook that fails is logged, never fatal."""
     url = os.environ.get("ALERT_WEBHOOK_URL")
     if not url:
         return
+    stale = summary.get("stale_suppliers") or []
+    text = "elt run failed" if not summary.get("ok") else f"elt run: {len(stale)} stale supplier feed(s)"
+    if stale:
+        text += "\n" + "\n".join(stale)
     try:
-        payload = {"text": "elt run failed", "summary": summary}
+        payload = {"text": text, "summary": summary}
         response = requests.post(url, json=payload, timeout=ALERT_TIMEOUT_SECONDS)
         response.raise_for_status()
     except requests.RequestException as exc:

@@ -97,10 +97,24 @@ class Target:
         """Held by every command that writes this warehouse (elt.lock.warehouse_lock)."""
         raise NotImplementedError
 
+    def read_lock(self, wait_seconds: float) -> AbstractContextManager[None]:
+        """Held by readers that must not meet a writer (the web pages): the lock itself where a reader would
+        collide with a writing process (DuckDB), nothing where reads are isolated (BigQuery)."""
+        return self.lock(wait_seconds)
+
+    @property
+    def state_in_warehouse(self) -> bool:
+        """Whether the application's state (the export guard's build record, elt.guard) lives in the warehouse's
+        `raw_elt` dataset, shared by every machine (BigQuery), or in the state folder beside it (a DuckDB file:
+        one machine by nature, and DuckDB lets no second process read the file while a build writes it, when the
+        guard must still answer)."""
+        return True
+
     @contextmanager
-    def connect(self) -> Iterator[Any]:
-        """A DB-API connection for reading marts (exports, summaries): both targets take
-        `con.execute(sql, params)` (DuckDB's shortcut) with `?` placeholders and plain `dataset.table` names."""
+    def connect(self, create: bool = False) -> Iterator[Any]:
+        """A DB-API connection for reading marts (exports, summaries) and the application's state (elt.state): both
+        targets take `con.execute(sql, params)` (DuckDB's shortcut) with `?` placeholders and plain
+        `dataset.table` names. `create`: make the warehouse when it is not there yet (a DuckDB file)."""
         raise NotImplementedError
         yield
 
@@ -151,6 +165,10 @@ class DuckDBTarget(Target):
     def exists(self) -> bool:
         return self.duckdb_path.exists()
 
+    @property
+    def state_in_warehouse(self) -> bool:
+        return False
+
     def lock(self, wait_seconds: float, on_wait: Callable[[str], None] | None = None) -> AbstractContextManager[None]:
         return file_lock(self.state_dir / "elt.lock", str(self.duckdb_path), wait_seconds, on_wait)
 
@@ -170,10 +188,12 @@ class DuckDBTarget(Target):
         return bool(count)
 
     @contextmanager
-    def connect(self) -> Iterator[Any]:
+    def connect(self, create: bool = False) -> Iterator[Any]:
         import duckdb
 
-        if not self.exists():
+        if create:
+            self.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+        elif not self.exists():
             raise TargetError(f"no warehouse at {self.duckdb_path}: run `elt demo` or the loaders first")
         # Same configuration as dbt-duckdb's own connection, which may still be open in this process.
         con = duckdb.connect(str(self.duckdb_path))
@@ -227,7 +247,14 @@ class BigQueryTarget(Target):
         return dlt.destinations.bigquery(location=self.bigquery_location, project_id=self.bigquery_project)
 
     def lock(self, wait_seconds: float, on_wait: Callable[[str], None] | None = None) -> AbstractContextManager[None]:
-        return nullcontext()  # Cloud Run jobs run one task at a time; concurrent jobs: see docs/operations.md
+        """The warehouse-level lease in `raw_elt.lease` (elt.lease): one writing command at a time across every
+        Cloud Run job and machine."""
+        from elt.lease import warehouse_lease
+
+        return warehouse_lease(self.connect, self.describe(), wait_seconds, on_wait)
+
+    def read_lock(self, wait_seconds: float) -> AbstractContextManager[None]:
+        return nullcontext()  # each query reads a consistent snapshot; a table is replaced in one atomic job
 
     def client(self) -> Any:
         from google.cloud import bigquery
@@ -250,7 +277,7 @@ class BigQueryTarget(Target):
         return True
 
     @contextmanager
-    def connect(self) -> Iterator[Any]:
+    def connect(self, create: bool = False) -> Iterator[Any]:
         with _bigquery_connection(self) as bigquery_con:
             yield bigquery_con
 

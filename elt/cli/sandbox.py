@@ -52,7 +52,7 @@ def sandbox() -> None:
     Linnworks, `elt sandbox wdn`, `elt sandbox badapi` and `elt sandbox ebay` the others; `elt sandbox NAME
     --help` lists each one's options.
 
-    \b
+    
     Example:
       elt sandbox --port 8765
       elt sandbox ebay --help

@@ -693,8 +693,8 @@ def test_deploy_and_schedule_make_the_daily_linnworks_stock_level_and_bad_api_jo
     assert schedules == {
         "elt-linnworks": "30 5 * * *",
         "elt-daily": "0 6 * * *",
-        "elt-stock-levels": "*/15 * * * *",
-        "elt-badapi": "*/5 * * * *",
+        "elt-stock-levels": "*/15 0-4,7-23 * * *",  # paused while the sync and the daily build hold the lease
+        "elt-badapi": "*/5 0-4,7-23 * * *",
     }
     env = {name: _option(call, "--set-env-vars") or "" for name, call in jobs.items()}
     assert f"SOURCES__WDN__BASE_URL={settings['WDN_BASE_URL']}" in env["elt-daily"]  # elt run loads WDN daily
@@ -705,6 +705,12 @@ def test_deploy_and_schedule_make_the_daily_linnworks_stock_level_and_bad_api_jo
     assert "SOURCES__LINNWORKS__TOKEN=SOURCES__LINNWORKS__TOKEN:latest" in (secrets["elt-daily"] or "")
     assert secrets["elt-badapi"] is None and "--clear-secrets" in jobs["elt-badapi"]  # needs no Linnworks secret
     assert int(_option(jobs["elt-badapi"], "--task-timeout").rstrip("s")) < 300  # ends before the next tick
+    # Each job waits for another's lease less than its own timeout (and its period); the daily build outwaits the sync.
+    waits = {name: int(re.search(r"ELT_LOCK_WAIT_SECONDS=(\d+)", value)[1]) for name, value in env.items()}
+    timeouts = {name: int(_option(call, "--task-timeout").rstrip("s")) for name, call in jobs.items()}
+    assert all(waits[name] < timeouts[name] for name in jobs)
+    assert waits["elt-daily"] >= timeouts["elt-linnworks"]
+    assert timeouts["elt-stock-levels"] < 15 * 60 and timeouts["elt-badapi"] < 5 * 60
     invokers = {call[4] for call in calls if call[:4] == ["gcloud", "run", "jobs", "add-iam-policy-binding"]}
     assert invokers == set(jobs)
 

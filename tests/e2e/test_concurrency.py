@@ -1,18 +1,30 @@
-"""Two `elt` commands on one DuckDB warehouse: the second waits for the first, or refuses clearly when it may
-not wait; either way nothing is corrupted."""
+"""Two `elt` commands on one warehouse: on DuckDB the second waits for the first, or refuses clearly when it may
+not wait; either way nothing is corrupted. On BigQuery (the local emulator) the same through the lease in
+`raw_elt.lease`, and the export guard's build record shared through `raw_elt.build_record`."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import shutil
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
-from elt.lock import lock_path
+import pytest
+
+from elt.guard import build_finished, build_record_path, build_refusal, build_started, last_build
+from elt.lease import current_holder, holder_name
+from elt.lock import WarehouseBusy, lock_path, warehouse_lock
 from elt.targets import Target
+from sandboxes.linnworks import running_sandbox
 from sandboxes.samples import generate
+from tests.support.bigquery.emulator import EmulatorUnavailable, install, running_emulator
 
 DAY = dt.date(2026, 11, 20)
 
@@ -64,3 +76,159 @@ def test_a_second_elt_run_waits_or_refuses_and_nothing_corrupts(tmp_path: Path) 
         listings = con.execute("select count(*) from marts.ebay").fetchone()[0]
     assert feed_rows == keys > 0  # the second run replaced the feeds: no duplicates
     assert listings > 0
+
+
+# -- BigQuery: the build record and the lease in raw_elt, on the emulator -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bigquery(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+    """A BigQuery target on the local emulator, with its own local state folder (as a Cloud Run task's)."""
+    try:
+        install()
+    except EmulatorUnavailable as exc:
+        pytest.skip(f"BIGQUERY EMULATOR NOT INSTALLED, BigQuery lease NOT TESTED: {exc}")
+    with (
+        running_emulator(tmp_path_factory.mktemp("bigquery-emulator")) as emulator,
+        pytest.MonkeyPatch.context() as env,
+    ):
+        for name, value in emulator.env.items():
+            env.setenv(name, value)
+        env.setenv("ELT_STATE_DIR", str(tmp_path_factory.mktemp("state")))
+        yield Target.from_options("bigquery")
+
+
+def test_on_bigquery_the_build_record_is_in_raw_elt_so_a_task_with_an_empty_disk_sees_it(bigquery: Target) -> None:
+    old = build_record_path(bigquery)  # a record the previous version left in the local file moves in once
+    old.parent.mkdir(parents=True, exist_ok=True)
+    old.write_text(json.dumps({"status": "passed", "command": "dbt build", "started_at": "2026-11-20T06:00:00+00:00"}))
+    migrated = last_build(bigquery)
+    assert migrated is not None and (migrated.status, migrated.started_at) == ("passed", "2026-11-20T06:00:00+00:00")
+    assert not old.exists() and old.with_name(old.name + ".migrated").exists()
+
+    build_started(bigquery, ["build"])
+    build_finished(bigquery, ["build"], passed=False, failures=["model.elt.ebay: boom"])
+    shutil.rmtree(bigquery.state_dir)  # the web service, or the next job, on another machine
+
+    record = last_build(bigquery)
+    assert record is not None and (record.status, record.failures) == ("failed", ["model.elt.ebay: boom"])
+    assert "model.elt.ebay: boom" in (build_refusal(bigquery) or "")
+    with bigquery.connect() as con:
+        rows = con.execute("select record_key, status from raw_elt.build_record").fetchall()
+    assert rows == [("last_complete_build", "failed")]
+
+
+def test_on_bigquery_two_commands_never_hold_the_lease_together_and_the_second_names_the_first(
+    bigquery: Target,
+) -> None:
+    inside, most, turns = [0], [0], []
+    guard = threading.Lock()
+
+    def command(name: str) -> None:
+        for _ in range(3):
+            with warehouse_lock(bigquery, wait_seconds=120):
+                with guard:
+                    inside[0] += 1
+                    most[0] = max(most[0], inside[0])
+                time.sleep(0.2)
+                turns.append(name)
+                with guard:
+                    inside[0] -= 1
+
+    threads = [threading.Thread(target=command, args=(name,)) for name in ("stock-levels", "linnworks")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=600)
+    assert most[0] == 1 and sorted(turns) == ["linnworks"] * 3 + ["stock-levels"] * 3
+
+    held = warehouse_lock(bigquery, wait_seconds=0)
+    with held, pytest.raises(WarehouseBusy) as refused, warehouse_lock(bigquery, wait_seconds=0):
+        pytest.fail("the second command got the lease")
+    assert f"{bigquery.describe()} is in use by {holder_name()}" in str(refused.value)
+
+
+LINNWORKS_TABLES = ("stock_items", "stock_levels", "stock_locations", "processed_orders", "order_details")
+
+
+def _comparable(value: object) -> object:
+    """A value as both warehouses agree on it: BigQuery's TIMESTAMPs are aware (UTC), DuckDB's may be naive UTC;
+    numbers compared to 9 decimals."""
+    if isinstance(value, dt.datetime):
+        return (value.astimezone(dt.UTC) if value.tzinfo else value).replace(tzinfo=None).isoformat()
+    if isinstance(value, float | Decimal):
+        return round(float(value), 9)
+    return value
+
+
+def _linnworks_rows(target: Target) -> dict[str, list[str]]:
+    """Each raw Linnworks table's business columns by name, sorted (dlt's load ids and row ids differ run by run)."""
+    out = {}
+    with target.connect() as con:
+        for table in LINNWORKS_TABLES:  # names are the constants above
+            cursor = con.execute(f"select * from raw_linnworks.{table}")
+            names = [d[0] for d in cursor.description]
+            rows = [
+                repr(sorted((n, _comparable(v)) for n, v in zip(names, row, strict=True) if not n.startswith("_dlt")))
+                for row in cursor.fetchall()
+            ]
+            out[table] = sorted(rows)
+    return out
+
+
+def test_on_bigquery_a_stock_levels_job_started_during_the_linnworks_sync_waits_and_both_end_as_if_sequential(
+    bigquery: Target, tmp_path: Path
+) -> None:
+    now = dt.datetime(2026, 11, 20, 5, 30, tzinfo=dt.UTC)
+    with running_sandbox(now=now, items=60, orders=80, rate_window_seconds=2.0) as linnworks:
+        credentials = linnworks.credentials
+        settings = {
+            "SOURCES__LINNWORKS__APPLICATION_ID": credentials["application_id"],
+            "SOURCES__LINNWORKS__APPLICATION_SECRET": credentials["application_secret"],
+            "SOURCES__LINNWORKS__TOKEN": credentials["token"],
+            "SOURCES__LINNWORKS__AUTH_URL": linnworks.url,
+            "SOURCES__LINNWORKS__RATE_LIMIT_WINDOW_SECONDS": "2.0",
+            "ELT_LOCK_WAIT_SECONDS": "600",
+        }
+        env = {**os.environ, **settings, "ELT_TARGET": "bigquery"}
+        # Two Cloud Run jobs: each its own empty disk (dlt's state comes from the warehouse).
+        sync = _elt({**env, "ELT_STATE_DIR": str(tmp_path / "job-linnworks")}, "load", "linnworks")
+        deadline = time.monotonic() + 120
+        while not _lease_holder(bigquery):
+            assert sync.poll() is None and time.monotonic() < deadline, "the sync never took the lease"
+            time.sleep(0.2)
+        levels_env = {**env, "ELT_STATE_DIR": str(tmp_path / "job-stock-levels")}
+        levels = _elt(levels_env, "load", "linnworks", "--resources", "stock_levels")
+        sync_out, sync_err = sync.communicate(timeout=900)
+        levels_out, levels_err = levels.communicate(timeout=900)
+        assert sync.returncode == 0, sync_out + sync_err
+        assert levels.returncode == 0, levels_out + levels_err
+        assert f"waiting for elt (pid {sync.pid}, " in levels_err  # the second job named the first and waited
+
+        # The same two loads one after the other on DuckDB, from the same sandbox data.
+        sequential = Target.from_options("duckdb", tmp_path / "sequential.duckdb")
+        duck_env = {**os.environ, **settings, "ELT_TARGET": "duckdb", "ELT_DUCKDB_PATH": str(sequential.duckdb_path)}
+        for args in (["load", "linnworks"], ["load", "linnworks", "--resources", "stock_levels"]):
+            step = _elt(duck_env, *args)
+            out, err = step.communicate(timeout=900)
+            assert step.returncode == 0, out + err
+        again = _elt({**env, "ELT_STATE_DIR": str(tmp_path / "job-again")}, "load", "linnworks")
+        again_out, again_err = again.communicate(timeout=900)
+        assert again.returncode == 0, again_out + again_err
+
+    concurrent_rows, sequential_rows = _linnworks_rows(bigquery), _linnworks_rows(sequential)
+    assert {t: len(r) for t, r in concurrent_rows.items()} == {t: len(r) for t, r in sequential_rows.items()}
+    assert all(len(rows) > 0 for rows in concurrent_rows.values())
+    assert concurrent_rows == sequential_rows  # and the third sync's cursor added no order twice
+    print(
+        "concurrent pair on the emulator: "
+        + ", ".join(f"{table} {len(rows)} rows" for table, rows in concurrent_rows.items())
+    )
+
+
+def _lease_holder(target: Target) -> str:
+    try:
+        with target.connect() as con:
+            return current_holder(con)
+    except Exception:  # the table is created by the first command to take the lease
+        return ""

@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from elt.targets import Target
 from sandboxes.samples import generate
 from sandboxes.wdn.server import running_wdn_sandbox
+from tests.support.warehouse import query
 
 DAY = dt.date(2026, 11, 20)
 
@@ -115,10 +117,64 @@ def test_a_clean_run_ends_with_an_info_summary_and_sends_no_alert(
     not_configured = summary["summary"]["not_configured"]
     assert {"SOURCES__WDN__BASE_URL", "SOURCES__BADAPI__BASE_URL"} <= set(not_configured)
     # The daily build leaves unit tests to CI; the first run tests every feed date, the next only its new one.
-    assert [build["args"].get("vars", {}) for build in builds] == [{}, {"test_feed_dates_since": DAY.isoformat()}]
+    # Supplier feed ages are counted to the run's feed date (every supplier delivered both days: none stale).
+    yesterday, today = sorted(sample.feed_dirs)
+    assert [build["args"].get("vars", {}) for build in builds] == [
+        {"stale_as_of": yesterday.isoformat()},
+        {"test_feed_dates_since": DAY.isoformat(), "stale_as_of": today.isoformat()},
+    ]
+    assert summary["summary"]["stale_suppliers"] == []
     for build in builds:
         ran = {result["unique_id"].split(".")[0] for result in build["results"]}
         assert "unit_test" not in ran and {"model", "test", "seed"} <= ran
+
+
+def test_a_supplier_that_stopped_sending_feeds_is_warned_about_in_the_summary_and_the_alert_but_the_run_passes(
+    tmp_path: Path, webhook: tuple[str, list[dict]]
+) -> None:
+    url, received = webhook
+    sample = generate(tmp_path / "files", last_day=DAY, days=3)
+    first = min(sample.feed_dirs)
+    for day, folder in sample.feed_dirs.items():
+        if day != first:
+            (folder / f"BET_stock_{day:%Y%m%d}.xlsx").unlink()  # BET sent its feed on the first day only
+    env = {
+        **{name: value for name, value in os.environ.items() if not name.startswith("SOURCES__")},
+        "LOG_FORMAT": "json",
+        "ALERT_WEBHOOK_URL": url,
+        "ELT_DUCKDB_PATH": str(tmp_path / "w.duckdb"),
+        "SOURCES__SUPPLIER_STOCK__PRODUCTS_URL": str(sample.product_master),
+        "SOURCES__SUPPLIER_STOCK__STORES_URL": str(sample.root),
+        "SOURCES__SUPPLIER_STOCK__FEEDS_URL": str(sample.root / "feeds" / "{date}"),
+    }
+    for day in sorted(sample.feed_dirs):
+        run = subprocess.run(
+            [sys.executable, "-m", "elt.cli", "run", "--date", day.isoformat()],
+            env=env, capture_output=True, text=True,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+
+    records = [json.loads(line) for line in run.stdout.splitlines() if line.strip()]
+    expected = (
+        f"supplier BET is stale: newest feed {first} is 2 days old (expected daily); "
+        "its listings keep their last quantity"
+    )
+    warnings = [r for r in records if r.get("supplier") == "BET"]
+    assert [(r["severity"], r["message"]) for r in warnings] == [("WARNING", expected)]
+    summary = next(r for r in records if r["message"] == "elt run succeeded")["summary"]
+    assert summary["ok"] is True and summary["stale_suppliers"] == [expected]
+    assert received[-1]["text"] == f"elt run: 1 stale supplier feed(s)\n{expected}"  # the last run's alert
+    assert len(received) == 1  # the day before, BET's feed was 1 day old: within its daily cadence
+    stale_listings = query(
+        Target.from_options("duckdb", tmp_path / "w.duckdb"),
+        "select count(*), bool_and(is_stale), bool_or(is_stale_to_zero), min(supplier_feed_age_days) "
+        "from marts.ebay where supplier_store = 'BET'",
+    )
+    assert stale_listings[0][0] > 0 and stale_listings[0][1:] == (True, False, 2)
+    assert query(
+        Target.from_options("duckdb", tmp_path / "w.duckdb"),
+        "select count(*) from marts.ebay where supplier_store <> 'BET' and is_stale",
+    ) == [(0,)]
 
 
 def _closed_port() -> int:

@@ -22,7 +22,14 @@ from fastapi.testclient import TestClient
 from elt.cli import main
 from elt.dbt import dbt_target_path, run_dbt
 from elt.export import ExportRefused, export_ebay_revise
-from elt.guard import is_full_build, last_build
+from elt.guard import (
+    _write_build_record,
+    build_finished,
+    build_refusal,
+    build_started,
+    is_full_build,
+    last_build,
+)
 from elt.targets import Target
 from elt.web.app import create_app
 from loaders.product_master.source import load_products
@@ -181,3 +188,29 @@ def test_a_build_killed_before_it_finishes_blocks_the_export(zeroing_night: Targ
     _refused_everywhere(zeroing_night, tmp_path / "out", reason)
     assert run_dbt(["build"], zeroing_night, quiet=True).success
     assert export_ebay_revise(zeroing_night, tmp_path / "after").files["AMS"][1] == 20
+
+
+def test_the_build_record_keeps_its_start_to_the_microsecond_so_a_load_just_before_it_is_not_since_it(
+    tmp_path: Path,
+) -> None:
+    target = Target.from_options("duckdb", tmp_path / "warehouse.duckdb")
+    loaded_at = dt.datetime.now(dt.UTC)  # what a load that ends just before the build writes (microseconds)
+    build_started(target, ["build"])
+    record = last_build(target)
+    assert record is not None and record.status == "running"
+    started_at = dt.datetime.fromisoformat(record.started_at)
+    assert started_at >= loaded_at  # truncated to the second, it would fall before the load and count it again
+    build_finished(target, ["build"], passed=True, failures=[])
+    finished = last_build(target)
+    assert finished is not None and finished.started_at == record.started_at
+
+
+def test_a_running_build_on_another_host_is_named_in_the_refusal(tmp_path: Path) -> None:
+    target = Target.from_options("duckdb", tmp_path / "warehouse.duckdb")
+    build_started(target, ["build"])
+    record = last_build(target)
+    assert record is not None
+    record.host, record.pid = "elt-daily-abc12", 7
+    _write_build_record(target, record)
+    refusal = build_refusal(target) or ""
+    assert "is running on elt-daily-abc12 (pid 7) or did not finish there" in refusal

@@ -158,3 +158,28 @@ def test_the_export_refuses_when_the_last_build_failed(built: Target, tmp_path: 
         assert not (tmp_path / "out").exists()
     finally:
         results_path.write_text(saved)
+
+
+def test_suppliers_whose_newest_feed_is_older_than_their_cadence_are_stale_and_their_listings_kept(
+    built: Target,
+) -> None:
+    age = (dt.date.today() - DAY2).days  # the build counts feed ages to its own date (var stale_as_of unset)
+    freshness = dict(
+        (supplier, rest)
+        for supplier, *rest in query(
+            built,
+            "select supplier, newest_feed_date, feed_age_days, is_stale, stale_policy, is_stale_to_zero "
+            "from marts.supplier_freshness",
+        )
+    )
+    assert freshness["BET"] == [DAY2, age, age > 1, "keep", False]
+    assert freshness["BGA"] == [None, None, True, "keep", False]  # no feed at all: stale, no age
+    assert len(freshness) == 17  # every supplier in the seed
+    marked = query(
+        built,
+        "select supplier_store, count(*), min(supplier_feed_age_days), bool_and(is_stale), bool_or(is_stale_to_zero) "
+        "from marts.ebay group by 1 order by 1",
+    )
+    assert marked == [
+        (s, n, age, age > 1, False) for s, n in [("APE", 1), ("BET", 2), ("FPS", 1), ("KLA", 1), ("RTG", 2)]
+    ]

@@ -15,6 +15,12 @@ supplier_stock as (
 
 ),
 
+supplier_freshness as (
+
+    select * from {{ ref('supplier_freshness') }}
+
+),
+
 final as (
 
     select
@@ -26,6 +32,9 @@ final as (
         supplier_stock.quantity,
         supplier_stock.previous_quantity,
         supplier_stock.quantity - coalesce(supplier_stock.previous_quantity, 0) as quantity_delta,
+        supplier_freshness.feed_age_days as supplier_feed_age_days,
+        coalesce(supplier_freshness.is_stale, false) as is_stale,
+        coalesce(supplier_freshness.is_stale_to_zero, false) as is_stale_to_zero,
         supplier_stock.stock_date,
         supplier_stock.previous_stock_date
 
@@ -33,6 +42,8 @@ final as (
     inner join supplier_stock
         on store_listings.supplier = supplier_stock.supplier
             and store_listings.custom_label = supplier_stock.custom_label
+    left join supplier_freshness
+        on store_listings.supplier = supplier_freshness.supplier
     where store_listings.item_id is not null
 
 )
