@@ -57,12 +57,23 @@ DEMO_MARK = "demo-warehouse"
 """A file in the warehouse's state folder: the demo made this warehouse, so a second demo may load it again."""
 
 
+def _only_demo_runs(target: Target) -> bool:
+    """A warehouse an earlier demo made before the mark existed: its run history holds demo runs only."""
+    from elt.runs import recent_runs
+
+    try:
+        kinds = {run["kind"] for run in recent_runs(target, limit=1000)}
+    except Exception:  # no history table, or it cannot be read: not known to be the demo's
+        return False
+    return kinds == {"elt demo"}
+
+
 def demo_refusal(target: Target) -> str | None:
     """Why the demo must not load its sample into `target` without `--yes`: a warehouse that is not a local
     DuckDB file, or one holding tables the demo did not make. None when it may."""
     if target.name != "duckdb":
         return f"the demo loads sample data; {target.describe()} is not a local DuckDB file"
-    if (target.state_dir / DEMO_MARK).exists() or not target.datasets_with_tables():
+    if (target.state_dir / DEMO_MARK).exists() or not target.datasets_with_tables() or _only_demo_runs(target):
         return None
     return f"{target.describe()} already holds data the demo did not make: the demo would mix its sample into it"
 

@@ -46,8 +46,10 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     bound_port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     logs.echo(f"serving on http://{shown}:{bound_port} (Ctrl-C stops)", url=f"http://{shown}:{bound_port}")
-    server = uvicorn.Server(uvicorn.Config(create_app(chosen), log_level="warning"))
-    server.run(sockets=[sock])
+    try:  # uvicorn serves the socket bound above (`fd`), so the URL printed is the one it listens on
+        uvicorn.run(create_app(chosen), host=host, port=bound_port, fd=sock.fileno(), log_level="warning")
+    finally:
+        sock.close()
 
 
 def bind(host: str, port: int) -> socket.socket:

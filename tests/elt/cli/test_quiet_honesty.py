@@ -140,3 +140,18 @@ def test_serve_on_port_0_prints_the_port_it_bound(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_the_demo_may_load_again_a_warehouse_an_earlier_demo_made(warehouse: Target) -> None:
+    import datetime as dt
+
+    from elt.demo import demo_refusal
+    from elt.runs import record_run
+
+    record_run(warehouse, "elt demo", dt.datetime.now(dt.UTC), {"ok": True})
+    assert demo_refusal(warehouse) is None  # made before the demo's mark existed: its history says so
+    record_run(warehouse, "elt run", dt.datetime.now(dt.UTC), {"ok": True})
+    assert demo_refusal(warehouse) == (
+        f"duckdb {warehouse.duckdb_path} already holds data the demo did not make: the demo would mix its sample "
+        "into it"
+    )
