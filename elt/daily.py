@@ -25,6 +25,10 @@ from loaders.contract import LoadResult, Run, Source
 from loaders.registry import SOURCES
 from loaders.workbooks.report import LoadReport
 
+NOTHING_CONFIGURED = (
+    "nothing configured: no source has its settings, so nothing was loaded (see docs/configuration.md, or `elt doctor`)"
+)
+
 
 @dataclass
 class DailyRun:
@@ -35,6 +39,7 @@ class DailyRun:
     reports: dict[str, LoadReport] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
     not_configured: list[str] = field(default_factory=list)
+    attempted: list[str] = field(default_factory=list)  # the sources that were configured, so loaded
     dbt: DbtOutcome | None = None
     mart_rows: dict[str, int] = field(default_factory=dict)
     raw_rows: dict[str, int] = field(default_factory=dict)  # `raw_<source>.<table>`: rows the loaders landed
@@ -43,7 +48,7 @@ class DailyRun:
 
     @property
     def ok(self) -> bool:
-        loads_ok = all(r.ok for r in self.reports.values()) and not self.errors
+        loads_ok = all(r.ok for r in self.reports.values()) and not self.errors and bool(self.attempted)
         return loads_ok and self.dbt is not None and self.dbt.success
 
     def summary(self) -> dict[str, Any]:
@@ -122,9 +127,12 @@ def run_daily(target: Target, feed_date: dt.date, log: RunLog) -> DailyRun:
         if missing:
             run.not_configured.extend(missing)
             continue
+        run.attempted.append(source.name)
         _load(run, source, log)
     if run.not_configured:
         log.write(f"not configured (skipped): {', '.join(run.not_configured)}", "WARNING")
+    if not run.attempted:
+        log.write(NOTHING_CONFIGURED, "WARNING")
     severity = {"info": "INFO", "warn": "WARNING", "error": "ERROR"}
     on_event = (lambda level, message: log.write(message, severity[level], source="dbt")) if log.json_lines else None
     run.dbt = run_dbt(daily_build_args(target, feed_date), target, on_event=on_event)

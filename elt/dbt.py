@@ -27,6 +27,8 @@ class DbtOutcome:
     success: bool
     statuses: dict[str, int] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    error: str | None = None
+    """dbt's own error when it did not run (a usage error, a bad profile): shown as dbt said it."""
 
 
 def _profiles_dir(target: Target) -> Path:
@@ -41,7 +43,57 @@ def dbt_target_path(target: Target) -> Path:
     return target.dbt_path
 
 
+def colour_allowed() -> bool:
+    """ANSI colour only on a terminal, and never with NO_COLOR set (https://no-color.org)."""
+    import sys
+
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
 SELECTING_COMMANDS = {"build", "run", "test", "compile", "ls", "list"}
+READ_ONLY_COMMANDS = {("docs", "serve"), ("ls",), ("list",), ("compile",), ("parse",), ("debug",), ("show",)}
+"""dbt commands that write nothing to the warehouse: `elt dbt` runs them without the writer's lock."""
+HELP_FLAGS = {"-h", "--help", "--version", "-V", "-v"}
+NO_SOURCES_LOADED = "no sources loaded: run `elt demo` or `elt load …` first"
+OUR_FLAGS = ("--project-dir", "--profiles-dir", "--target", "--target-path", "--log-path")
+"""Flags elt adds to a dbt command (each only when that command accepts it and the user did not give it)."""
+
+
+def dbt_command_path(args: Sequence[str]) -> tuple[str, ...]:
+    """The dbt (sub)command words in `args`: `("docs", "serve")`, `("build",)`, `()` for `--version`."""
+    import click
+    from dbt.cli.main import cli
+
+    words: list[str] = []
+    command: click.Command = cli
+    for arg in args:
+        if arg.startswith("-") or not isinstance(command, click.Group):
+            break
+        sub = command.commands.get(arg)
+        if sub is None:
+            break
+        words.append(arg)
+        command = sub
+    return tuple(words)
+
+
+def is_read_only(args: Sequence[str]) -> bool:
+    """Whether `elt dbt ARGS` leaves the warehouse alone (help, version, `docs serve`, `ls`, `compile`, …)."""
+    return bool(set(args) & HELP_FLAGS) or dbt_command_path(args) in READ_ONLY_COMMANDS
+
+
+def accepted_flags(args: Sequence[str]) -> set[str]:
+    """The options the dbt command in `args` accepts (read from dbt's own click commands)."""
+    from dbt.cli.main import cli
+
+    command = cli
+    for word in dbt_command_path(args):
+        command = command.commands[word]  # type: ignore[attr-defined]
+    return {option for param in command.params for option in param.opts}
+
+
+def _given(args: Sequence[str], flag: str) -> bool:
+    return any(arg == flag or arg.startswith(f"{flag}=") for arg in args)
 
 
 def unloaded_sources(target: Target) -> list[str]:
@@ -68,26 +120,36 @@ def run_dbt(
     """
     from dbt.cli.main import dbtRunner
 
+    from elt import logs
+    from loaders.registry import dbt_sources
+
+    if on_event is None and logs.json_wanted():  # LOG_FORMAT=json: dbt's events are JSON lines like ours
+        on_event = logs.dbt_event
     os.environ.update(target.environment())
+    if not colour_allowed():
+        os.environ["DBT_USE_COLORS"] = "false"
     console = ["--log-level", "none"] if on_event else ["--quiet"] if quiet else []
-    subcommand = next((a for a in args if not a.startswith("-")), "")
+    path = dbt_command_path(args)
+    subcommand = path[0] if path else ""
     excluded = unloaded_sources(target) if subcommand in SELECTING_COMMANDS else []
+    accepted = accepted_flags(args)
+    ours = {
+        "--project-dir": str(PROJECT_DIR),
+        "--profiles-dir": str(_profiles_dir(target)),
+        "--target": target.name,
+        "--target-path": str(dbt_target_path(target)),
+        "--log-path": str(target.state_dir / "dbt-logs"),
+    }
     command = [
         *console,
         *args,
         *(["--exclude", *(f"source:{name}+" for name in excluded)] if excluded else []),
-        "--project-dir",
-        str(PROJECT_DIR),
-        "--profiles-dir",
-        str(_profiles_dir(target)),
-        "--target",
-        target.name,
-        "--target-path",
-        str(dbt_target_path(target)),
-        "--log-path",
-        str(target.state_dir / "dbt-logs"),
+        *(part for flag in OUR_FLAGS if flag in accepted and not _given(args, flag) for part in (flag, ours[flag])),
     ]
     full_build = guard.is_full_build(args)
+    if full_build and set(dbt_sources()) <= set(excluded):  # nothing to build from: not a passing build
+        guard.build_finished(target, args, False, [NO_SOURCES_LOADED])
+        return DbtOutcome(success=False, failures=[NO_SOURCES_LOADED])
     if full_build:  # written before dbt starts: a build that crashes or is killed leaves "running" behind
         guard.build_started(target, args)
     callbacks = []
@@ -106,6 +168,7 @@ def run_dbt(
         raise
     outcome = DbtOutcome(success=bool(result.success))
     if result.exception is not None:
+        outcome.error = str(result.exception)
         outcome.failures.append(f"dbt {' '.join(args)}: {result.exception}")
     for node in getattr(result.result, "results", None) or []:
         status = str(getattr(node.status, "value", node.status))

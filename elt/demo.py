@@ -44,6 +44,20 @@ class DemoUnavailable(RuntimeError):
     """The demo's sample generator and sandboxes are not installed (the production image)."""
 
 
+DEMO_MARK = "demo-warehouse"
+"""A file in the warehouse's state folder: the demo made this warehouse, so a second demo may load it again."""
+
+
+def demo_refusal(target: Target) -> str | None:
+    """Why the demo must not load its sample into `target` without `--yes`: a warehouse that is not a local
+    DuckDB file, or one holding tables the demo did not make. None when it may."""
+    if target.name != "duckdb":
+        return f"the demo loads sample data; {target.describe()} is not a local DuckDB file"
+    if (target.state_dir / DEMO_MARK).exists() or not target.datasets_with_tables():
+        return None
+    return f"{target.describe()} already holds data the demo did not make: the demo would mix its sample into it"
+
+
 @contextmanager
 def environment(values: dict[str, str]) -> Iterator[None]:
     """os.environ with `values` set, restored afterwards."""
@@ -88,6 +102,8 @@ def run_demo(target: Target, workdir: Path, out_dir: Path, days: int, echo: Call
             "`make demo`"
         ) from None
     started, started_at = time.monotonic(), dt.datetime.now(dt.UTC)
+    target.state_dir.mkdir(parents=True, exist_ok=True)
+    (target.state_dir / DEMO_MARK).write_text("elt demo loaded its sample here\n")
     today = dt.date.today()
     sample = generate(workdir, last_day=today, days=days)
     echo(f"sample files in {workdir} ({days} days of feeds up to {today})")
@@ -144,6 +160,6 @@ def run_demo(target: Target, workdir: Path, out_dir: Path, days: int, echo: Call
     ok = loads_ok and outcome.success and export_ok
     summary = {"ok": ok, "rows_per_table": rows, "dbt": {"results": outcome.statuses, "failures": outcome.failures}}
     record_run(target, "elt demo", started_at, summary)
-    echo(f"demo finished in {time.monotonic() - started:.1f} s on {target.duckdb_path}")
+    echo(f"demo finished in {time.monotonic() - started:.1f} s on {target.describe()}")
     echo("next: `elt serve` opens the web page on this warehouse (http://127.0.0.1:8080)")
     return ok

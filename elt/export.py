@@ -53,6 +53,11 @@ def export_ebay_revise(target: Target, out_dir: Path) -> ReviseExport:
     refusal = build_refusal(target)
     if refusal:
         raise ExportRefused(refusal)
+    if not target.has_table("marts", "ebay"):
+        raise ExportRefused(
+            f"marts.ebay is not in {target.describe()}: no build has made it yet (no source loaded?): run "
+            "`elt demo`, or `elt load …` then `elt transform`"
+        )
     with target.connect() as con:
         rows = con.execute(REVISIONS_SQL).fetchall()
     per_store: dict[str, list[tuple[int, int]]] = {}

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import sys
 import uuid
 from typing import Any, TextIO
 
@@ -27,10 +26,15 @@ class RunLog:
     """Writes a run's messages as text or as JSON lines with a Cloud Logging `severity`."""
 
     def __init__(self, stream: TextIO | None = None, json_lines: bool | None = None) -> None:
-        self.stream = stream or sys.stdout
+        self.stream = stream
         self.json_lines = os.environ.get("LOG_FORMAT", "").lower() == "json" if json_lines is None else json_lines
 
     def write(self, message: str, severity: str = "INFO", **fields: Any) -> None:
+        if self.stream is None:  # the command's own logging (elt.logs): JSON or text, -q honoured, secrets out
+            from elt.logs import echo
+
+            echo(message, severity, **fields)
+            return
         if self.json_lines:
             record = {"severity": severity, "message": message, "time": dt.datetime.now(dt.UTC).isoformat(), **fields}
             self.stream.write(json.dumps(record, default=str) + "\n")
@@ -48,7 +52,9 @@ class RunLog:
         if self.json_lines:
             self.write(message, "INFO" if ok else "ERROR", summary=summary)
         else:
-            self.write(f"{message}: {json.dumps(summary, default=str, sort_keys=True)}")
+            from elt.logs import text_summary
+
+            self.write(f"{message}\n{text_summary(summary)}")
 
 
 def send_alert(summary: dict[str, Any], log: RunLog) -> None:

@@ -20,6 +20,9 @@ from typing import Any
 from elt.lock import file_lock
 
 TARGETS = ("duckdb", "bigquery")
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+"""The repository root (the dbt project): the default DuckDB file and `.dlt/` config live here, wherever `elt`
+is run from."""
 DEFAULT_DUCKDB_PATH = "warehouse.duckdb"
 DEFAULT_BIGQUERY_LOCATION = "EU"
 # `?` outside quoted text and comments: DuckDB's placeholders, rewritten for BigQuery's DB-API (`%s`).
@@ -48,7 +51,8 @@ class Target:
         """The target named by the options, else by ELT_TARGET (default duckdb); TargetError when misconfigured."""
         name = name or os.environ.get("ELT_TARGET") or "duckdb"
         if name == "duckdb":
-            path = Path(duckdb_path or os.environ.get("ELT_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH)
+            # a path the user gives is relative to the current folder; the default is the project's own file
+            path = Path(duckdb_path or os.environ.get("ELT_DUCKDB_PATH") or PROJECT_DIR / DEFAULT_DUCKDB_PATH)
             return DuckDBTarget(path.expanduser().resolve())
         if name == "bigquery":
             return BigQueryTarget.from_settings(bigquery_project, bigquery_location)
@@ -85,6 +89,10 @@ class Target:
         """Datasets (schemas) that hold at least one table."""
         raise NotImplementedError
 
+    def has_table(self, dataset: str, table: str) -> bool:
+        """Whether `dataset.table` (a table or view) is in the warehouse."""
+        raise NotImplementedError
+
     def lock(self, wait_seconds: float, on_wait: Callable[[str], None] | None = None) -> AbstractContextManager[None]:
         """Held by every command that writes this warehouse (elt.lock.warehouse_lock)."""
         raise NotImplementedError
@@ -115,6 +123,7 @@ class Target:
         packages put right first: loaders.recovery)."""
         import dlt
 
+        from elt.logs import progress_collector
         from loaders.recovery import recover_interrupted_packages
 
         pipelines_dir = self.state_dir / "pipelines"
@@ -124,7 +133,7 @@ class Target:
             pipelines_dir=str(pipelines_dir),
             destination=self.destination(),
             dataset_name=dataset_name,
-            progress="log" if os.environ.get("ELT_PROGRESS") else None,
+            progress=progress_collector() if os.environ.get("ELT_PROGRESS") else None,
         )
         recover_interrupted_packages(pipeline)
         return pipeline
@@ -169,6 +178,14 @@ class DuckDBTarget(Target):
         with self.connect() as con:
             rows = con.execute("select distinct table_schema from information_schema.tables").fetchall()
         return {name for (name,) in rows}
+
+    def has_table(self, dataset: str, table: str) -> bool:
+        if not self.exists():
+            return False
+        with self.connect() as con:
+            sql = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
+            (count,) = con.execute(sql, [dataset, table]).fetchone()
+        return bool(count)
 
     @contextmanager
     def connect(self, create: bool = False) -> Iterator[Any]:
@@ -250,10 +267,27 @@ class BigQueryTarget(Target):
         names = [dataset.dataset_id for dataset in client.list_datasets()]
         return {name for name in names if next(iter(client.list_tables(name, max_results=1)), None) is not None}
 
+    def has_table(self, dataset: str, table: str) -> bool:
+        from google.api_core.exceptions import NotFound
+
+        try:
+            self.client().get_table(f"{self.bigquery_project}.{dataset}.{table}")
+        except NotFound:
+            return False
+        return True
+
     @contextmanager
     def connect(self, create: bool = False) -> Iterator[Any]:
         with _bigquery_connection(self) as bigquery_con:
             yield bigquery_con
+
+
+def dlt_config_dir() -> Path:
+    """The `.dlt/` folder dlt reads config and secrets from: DLT_PROJECT_DIR's, else the current folder's when it
+    has one, else the project's (set in DLT_PROJECT_DIR so that dlt reads it, wherever `elt` runs)."""
+    if not os.environ.get("DLT_PROJECT_DIR") and not Path(".dlt").is_dir():
+        os.environ["DLT_PROJECT_DIR"] = str(PROJECT_DIR)
+    return Path(os.environ.get("DLT_PROJECT_DIR") or ".").resolve() / ".dlt"
 
 
 def _dlt_setting(name: str) -> str | None:

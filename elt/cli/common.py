@@ -1,26 +1,34 @@
-"""What every `elt` command shares: the warehouse options (before or after the subcommand), the lock, exit status."""
+"""What every `elt` command shares: the chosen warehouse (announced on the command's first line), the lock, the
+exit status. The warehouse options themselves are the root group's (elt.cli.EltGroup), given before or after the
+subcommand."""
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import click
 
+from elt import logs
 from elt.lock import WarehouseBusy, warehouse_lock
-from elt.targets import TARGETS, Target, TargetError
+from elt.targets import Target, TargetError
 
 
-def target(ctx: click.Context) -> Target:
-    """The warehouse the options (or ELT_TARGET / ELT_DUCKDB_PATH) name."""
-    obj = ctx.find_root().obj or {}
+def target(ctx: click.Context, announce: bool = True) -> Target:
+    """The warehouse the options (or ELT_TARGET / ELT_DUCKDB_PATH) name; the first call prints it
+    (`target: duckdb /abs/path/warehouse.duckdb`) so every command's first line says where it works."""
+    root = ctx.find_root()
+    root.ensure_object(dict)
+    obj = root.obj
     try:
-        return Target.from_options(obj.get("target"), obj.get("duckdb"))
+        chosen = Target.from_options(obj.get("target"), obj.get("duckdb"))
     except TargetError as exc:
         raise click.UsageError(str(exc)) from None
+    if announce and not obj.get("announced"):
+        obj["announced"] = True
+        logs.echo(f"target: {chosen.describe()}", target=chosen.name, warehouse=chosen.describe())
+    return chosen
 
 
 @contextmanager
@@ -28,39 +36,10 @@ def locked(ctx: click.Context) -> Iterator[Target]:
     """The target, held for this command alone (a second command waits, then refuses)."""
     chosen = target(ctx)
     try:
-        with warehouse_lock(chosen, on_wait=lambda message: click.echo(message, err=True)):
+        with warehouse_lock(chosen, on_wait=logs.warn):
             yield chosen
     except WarehouseBusy as exc:  # raised only while acquiring the lock
         raise click.ClickException(str(exc)) from None
-
-
-def target_params() -> list[click.Parameter]:
-    """`--target` and `--duckdb` for a subcommand: the same as before it (`elt run --target bigquery`)."""
-    return [
-        click.Option(["--target", "sub_target"], type=click.Choice(TARGETS), help="Warehouse (env ELT_TARGET)."),
-        click.Option(["--duckdb", "sub_duckdb"], metavar="PATH", help="DuckDB file (env ELT_DUCKDB_PATH)."),
-    ]
-
-
-def take_target_options(sub_target: str | None, sub_duckdb: str | None) -> None:
-    """Options given after the subcommand win over those before it."""
-    obj = click.get_current_context().find_root().obj
-    if sub_target:
-        obj["target"] = sub_target
-    if sub_duckdb:
-        obj["duckdb"] = sub_duckdb
-
-
-def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Decorator: the subcommand takes `--target` and `--duckdb` too."""
-
-    @functools.wraps(command)
-    def wrapper(*args: object, sub_target: str | None = None, sub_duckdb: str | None = None, **kwargs: object) -> Any:
-        take_target_options(sub_target, sub_duckdb)
-        return command(*args, **kwargs)
-
-    wrapper.__click_params__ = [*getattr(command, "__click_params__", []), *reversed(target_params())]  # type: ignore[attr-defined]
-    return wrapper
 
 
 def exit_for(ok: bool) -> None:

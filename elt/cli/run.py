@@ -7,18 +7,23 @@ import datetime as dt
 import click
 
 from elt.cli import main
-from elt.cli.common import exit_for, locked, target_options
+from elt.cli.common import exit_for, locked
 
 
 @main.command()
 @click.option(
     "--date", "feed_date", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD", help="Feed date (default today)."
 )
-@target_options
 @click.pass_context
 def run(ctx: click.Context, feed_date: dt.datetime | None) -> None:
     """Every configured loader, then `dbt build` (the daily job). LOG_FORMAT=json logs JSON lines for Cloud
-    Logging; ALERT_WEBHOOK_URL receives the summary when the run fails."""
+    Logging; ALERT_WEBHOOK_URL receives the summary when the run fails. With nothing configured it warns and fails.
+
+    \b
+    Example:
+      elt run
+      elt run --date 2026-11-01 --target bigquery
+    """
     from elt.daily import run_daily
     from elt.runs import RunLog
 

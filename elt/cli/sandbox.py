@@ -50,4 +50,10 @@ def _import(source: Source) -> click.Command:
 def sandbox() -> None:
     """Serve a source's API sandbox on 127.0.0.1 until Ctrl-C: `elt sandbox` (or `elt sandbox linnworks`) serves
     Linnworks, `elt sandbox wdn`, `elt sandbox badapi` and `elt sandbox ebay` the others; `elt sandbox NAME
-    --help` lists each one's options."""
+    --help` lists each one's options.
+
+    
+    Example:
+      elt sandbox --port 8765
+      elt sandbox ebay --help
+    """

@@ -1,21 +1,28 @@
 """The seller's web page: FastAPI with server-rendered pages over the warehouse the CLI uses.
 
 `create_app` wires what every page shares (elt.web.site: the password guard, the warehouse reader, the upload
-worker, the bad-API refresher) and mounts one router per page from `elt.web.pages`: upload (feeds in, jobs), ebay
-(what will be revised, the Revise zip), stock (positions, the bad API's products), suppliers (feeds of a day, a
-chart over the retention window), runs (history)."""
+worker, the bad-API refresher), the cross-site protection of every state-changing request (elt.web.csrf), and
+mounts one router per page from `elt.web.pages`: upload (feeds in, jobs), ebay (what will be revised, the Revise
+zip), stock (positions, the bad API's products), suppliers (feeds of a day, a chart over the retention
+window), runs (history).
+
+Middleware, outermost first: the password (PasswordGuard), then the cross-site check (CrossSiteProtection).
+A new form needs nothing but `{{ csrf_field() }}` as its first element; its POST handler checks nothing itself:
+a POST (PUT, PATCH, DELETE…) without a valid token never reaches it."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 
 from elt.targets import Target
+from elt.web.csrf import CrossSiteProtection
+from elt.web.forms import max_upload_total_bytes
 from elt.web.pages import ebay, runs, stock, suppliers, upload
 from elt.web.refresh import BadApiRefresher, configured_base_url
-from elt.web.site import NOT_BUILT, Site, Warehouse, password_guard
+from elt.web.site import NOT_BUILT, PasswordGuard, Site, Warehouse
 from elt.web.uploads import UploadWorker
 
 __all__ = ["NOT_BUILT", "Warehouse", "create_app"]
@@ -39,7 +46,6 @@ def create_app(target: Target, refresh_badapi: bool | None = None) -> FastAPI:
 
     app = FastAPI(
         title="elt: supplier stock and eBay",
-        dependencies=[Depends(password_guard)],
         lifespan=lifespan,
         docs_url=None,  # FastAPI's own pages would sit outside the password: the app has no API to document
         redoc_url=None,
@@ -50,4 +56,6 @@ def create_app(target: Target, refresh_badapi: bool | None = None) -> FastAPI:
     app.state.worker = app.state.site.worker
     for page in (upload, ebay, stock, suppliers, runs):
         app.include_router(page.router)
+    app.add_middleware(CrossSiteProtection, max_body_bytes=max_upload_total_bytes, refuse=app.state.site.refused)
+    app.add_middleware(PasswordGuard)  # added last: runs first
     return app

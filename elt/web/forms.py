@@ -41,6 +41,11 @@ def _mb(size: int) -> str:
     return f"{size / 2**20:,.1f} MB" if size < 10 * 2**20 else f"{size / 2**20:,.0f} MB"
 
 
+def over_total_message(declared: int, limit: int) -> str:
+    """Why a request declaring `declared` bytes is refused unread (the app's and the cross-site check's)."""
+    return f"this upload is {_mb(declared)}, over the {_mb(limit)} limit per upload (ELT_MAX_UPLOAD_TOTAL_MB): not read"
+
+
 @dataclass
 class UploadedFile:
     """One file of the form: the name the browser sent (not yet a safe name) and its bytes."""
@@ -146,10 +151,7 @@ async def read_upload_form(
     max_total_bytes = max_upload_total_bytes() if max_total_bytes is None else max_total_bytes
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_total_bytes:
-        raise UploadTooLarge(
-            f"this upload is {_mb(int(declared))}, over the {_mb(max_total_bytes)} limit per upload "
-            "(ELT_MAX_UPLOAD_TOTAL_MB): not read"
-        )
+        raise UploadTooLarge(over_total_message(int(declared), max_total_bytes))
     content_type, options = parse_options_header(request.headers.get("content-type", ""))
     if content_type != b"multipart/form-data" or not options.get(b"boundary"):
         raise UploadRejected("expected a multipart/form-data upload of feed files")

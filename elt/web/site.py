@@ -1,9 +1,10 @@
 """What every page of the web app shares: the password guard, the warehouse reader (queries under the warehouse
-lock, "not built yet" for missing tables, the last answer while a load holds the warehouse), the templates, and
-the `Site` the pages receive as a dependency."""
+lock, "not built yet" for missing tables, the last answer while a load holds the warehouse), the templates (with
+the `csrf_field()` global every form renders first), and the `Site` the pages receive as a dependency."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import os
 import re
@@ -13,15 +14,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from fastapi import Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse
-from fastapi.security import HTTPBasic, HTTPBasicCredentials
+from fastapi import Request
+from fastapi.responses import HTMLResponse, PlainTextResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from elt.lock import WarehouseBusy, warehouse_lock
 from elt.targets import Target, TargetError
+from elt.web.csrf import csrf_field
 from elt.web.refresh import BadApiRefresher
 from elt.web.uploads import UploadWorker
 
@@ -34,17 +38,39 @@ _MISSING_TABLE = re.compile(
     r"Catalog Error: Table with name \S+ does not exist|Not found: (Table|Dataset) \S+", flags=re.IGNORECASE
 )
 _DUCKDB_LOCKED = "Could not set lock on file"
-_basic = HTTPBasic(auto_error=False)
+TEMPLATES.env.globals["csrf_field"] = pass_context(lambda context: csrf_field(context["request"]))
 
 
-def password_guard(credentials: Annotated[HTTPBasicCredentials | None, Depends(_basic)]) -> None:
-    """With ELT_WEB_PASSWORD set, every page needs it (HTTP basic auth, any user name)."""
-    password = os.environ.get("ELT_WEB_PASSWORD")
-    if not password:
-        return
-    given = credentials.password if credentials else ""
-    if not secrets.compare_digest(given.encode(), password.encode()):
-        raise HTTPException(401, "password required", headers={"WWW-Authenticate": 'Basic realm="elt"'})
+def password_given(authorization: str | None) -> str:
+    """The password of an HTTP basic `Authorization` header ("" when there is none or it is malformed)."""
+    scheme, _, encoded = (authorization or "").partition(" ")
+    if scheme.lower() != "basic":
+        return ""
+    try:
+        return base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")[2]
+    except (ValueError, UnicodeDecodeError):
+        return ""
+
+
+class PasswordGuard:
+    """With ELT_WEB_PASSWORD set, every request needs it (HTTP basic auth, any user name), checked before any
+    other middleware or page reads a byte of the request. ASGI middleware rather than a FastAPI dependency
+    so that it runs before the cross-site check (elt.web.csrf) reads a form's token."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        password = os.environ.get("ELT_WEB_PASSWORD")
+        if scope["type"] == "http" and password:
+            given = password_given(Headers(scope=scope).get("authorization"))
+            if not secrets.compare_digest(given.encode(), password.encode()):
+                response = PlainTextResponse(
+                    "password required", 401, headers={"WWW-Authenticate": 'Basic realm="elt"'}
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def is_missing_table(exc: BaseException) -> bool:
@@ -116,6 +142,10 @@ class Site:
     def page(self, request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         """A server-rendered page from templates/`name`."""
         return TEMPLATES.TemplateResponse(request, name, {"target": self.target, **context}, status_code=status_code)
+
+    def refused(self, request: Request, status_code: int, message: str) -> HTMLResponse:
+        """The page for a request refused before its page ran (elt.web.csrf): the reason, and a way back."""
+        return self.page(request, "refused.html", status_code=status_code, message=message)
 
 
 def site(request: Request) -> Site:

@@ -11,7 +11,7 @@ from loaders.workbooks.settings import DATASET_NAME
 
 
 @click.command("products")
-@click.argument("path", metavar="PATH")
+@click.argument("path", metavar="PATH", type=click.Path(dir_okay=False))
 @click.option("--force", is_flag=True, help="Load the file even when it is the one loaded last (same size and time).")
 def command(warehouse: Warehouse, echo: Echo, path: str, force: bool) -> LoadResult:
     """The product master workbook (sheets Direct and FPS); replaces the previous one unless it is unchanged."""

@@ -7,6 +7,7 @@ quantity rule. Which supplier a file is from and where its columns sit: layouts.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -21,6 +22,8 @@ from loaders.workbooks.landing import batches, now, reject, whole_file
 from loaders.workbooks.pipeline import find_inputs, land
 from loaders.workbooks.reader import cell_text, open_workbook
 from loaders.workbooks.report import REJECTED, SUPERSEDED, FileResult, LoadReport
+
+log = logging.getLogger(__name__)
 
 FEED_ROWS_SCHEMA = pa.schema(
     [
@@ -100,11 +103,13 @@ def stock_feed_rows(feeds: Sequence[Feed], report: LoadReport) -> Iterator[pa.Ta
         file_batches = whole_file(_feed_batches(feed, result), feed.file, result)
         if file_batches is None:
             report.add(result)
+            log.info("  read       %-5s %s: rejected (%s)", result.code, result.file_name, result.reason)
             continue
         yield from file_batches
         if result.rows == 0:
             result.status, result.reason = REJECTED, "no part numbers or stock values under the header row"
         report.add(result)
+        log.info("  read       %-5s %s: %s", result.code, result.file_name, result.reason or f"{result.rows} rows")
 
 
 def feeds_for(

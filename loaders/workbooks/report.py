@@ -67,6 +67,7 @@ class LoadReport:
             if r.status == LOADED:
                 extra = f", {r.skipped_rows} skipped" if r.skipped_rows else ""
                 out.append(f"  loaded     {code:<5} {r.file_name}: {r.rows} rows{extra}")
-            else:
-                out.append(f"  {r.status:<10} {code:<5} {r.file_name}: {r.reason}")
+            else:  # a reason that starts with the file's name does not say it twice
+                reason = (r.reason or "").removeprefix(f"{r.file_name}: ")
+                out.append(f"  {r.status:<10} {code:<5} {r.file_name}: {reason}")
         return out

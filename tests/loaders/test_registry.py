@@ -8,7 +8,7 @@ import sys
 import click
 import pytest
 
-from elt.cli import main
+from elt.cli import hoist_common_options, main
 from elt.dbt import PROJECT_DIR, unloaded_sources
 from elt.targets import Target
 from loaders.contract import Source, resolve
@@ -37,7 +37,10 @@ def test_elt_load_has_one_command_per_source_with_the_sources_own_options() -> N
         options = {opt for param in load.commands[declared.name].params for opt in getattr(param, "opts", [])}
         declared_options = {opt for param in declared.command.params for opt in getattr(param, "opts", [])}
         assert declared_options <= options
-        assert {"--every", "--build", "--target", "--duckdb"} <= options
+        assert {"--every", "--build"} <= options
+        # --target and --duckdb are the root's, taken after the subcommand too (elt.cli.hoist_common_options)
+        hoisted = hoist_common_options(["load", declared.name, "--target", "duckdb", "--duckdb", "w.duckdb"])
+        assert hoisted == ["--target", "duckdb", "--duckdb", "w.duckdb", "load", declared.name]
 
 
 def test_sandboxed_sources_name_an_importable_sandbox_command_and_demo_settings() -> None:

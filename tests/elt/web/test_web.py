@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
+import html
 import io
 import os
 import re
@@ -152,13 +154,25 @@ def test_elt_serve_binds_to_loopback_unless_a_password_is_set(
         assert bound == []
 
 
-def _multipart(boundary: str, feed_date: str, file_name: str) -> bytes:
-    """The start of a multipart upload: the feed date field and the headers of one file part."""
+def _session(test_client: TestClient) -> tuple[dict[str, str], str]:
+    """Open the upload page as a browser would: (the Cookie header it got, the form's cross-site token)."""
+    page = test_client.get("/upload")
+    (token,) = re.findall(r'name="csrf_token" value="([0-9a-f]+)"', page.text)
+    return {"cookie": f"elt_session={test_client.cookies['elt_session']}"}, token
+
+
+def _multipart(boundary: str, feed_date: str, file_name: str, token: str | None = None) -> bytes:
+    """The start of a multipart upload: the cross-site token (first, as the form sends it), the feed date field
+    and the headers of one file part."""
+    first = f'--{boundary}\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n{token}\r\n' if token else ""
     return (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="feed_date"\r\n\r\n{feed_date}\r\n'
-        f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{file_name}"\r\n'
-        "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n"
-    ).encode()
+        first.encode()
+        + (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="feed_date"\r\n\r\n{feed_date}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{file_name}"\r\n'
+            "Content-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\r\n"
+        ).encode()
+    )
 
 
 def _post_asgi(app: Any, headers: dict[str, str], chunks: Iterable[bytes]) -> tuple[int, str, int]:
@@ -190,8 +204,10 @@ def _post_asgi(app: Any, headers: dict[str, str], chunks: Iterable[bytes]) -> tu
     return status, body.decode(), consumed
 
 
-def _endless_file(boundary: str, name: str, chunk_size: int = 64 * 1024, limit: int = 200 * 2**20) -> Iterator[bytes]:
-    yield _multipart(boundary, "2026-11-20", name)
+def _endless_file(
+    boundary: str, name: str, chunk_size: int = 64 * 1024, limit: int = 200 * 2**20, token: str | None = None
+) -> Iterator[bytes]:
+    yield _multipart(boundary, "2026-11-20", name, token)
     sent = 0
     while sent < limit:  # a body far larger than anything the app should read
         yield b"PK\x03\x04" + b"x" * (chunk_size - 4)
@@ -216,11 +232,13 @@ def test_an_upload_whose_file_grows_past_the_limit_is_not_read_any_further(
     client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ELT_MAX_UPLOAD_MB", "1")
+    cookie, token = _session(client)
     for headers in (
         {"content-type": "multipart/form-data; boundary=XyZ"},  # chunked: no length declared
         {"content-type": "multipart/form-data; boundary=XyZ", "content-length": str(40 * 2**20)},  # < total
     ):
-        status, body, consumed = _post_asgi(client.app, headers, _endless_file("XyZ", "APE_big.xlsx"))
+        chunks = _endless_file("XyZ", "APE_big.xlsx", token=token)
+        status, body, consumed = _post_asgi(client.app, {**headers, **cookie}, chunks)
 
         assert status == 413
         assert 2**20 < consumed <= 2**20 + 2 * 64 * 1024  # stopped within a chunk of the limit
@@ -246,7 +264,8 @@ def test_only_xlsx_workbooks_are_stored(client: TestClient, tmp_path: Path) -> N
         ("files", ("APE_zipped_junk.xlsx", b"PK\x03\x04 not really a zip", "application/octet-stream")),
         ("files", ("../../../../etc/APE_evil.xlsm", b"nope", "application/octet-stream")),
     ]
-    response = client.post("/upload", data={"feed_date": "2026-11-20"}, files=files)
+    _, token = _session(client)
+    response = client.post("/upload", data={"csrf_token": token, "feed_date": "2026-11-20"}, files=files)
 
     assert response.status_code == 400
     error = response.text
@@ -261,11 +280,109 @@ def test_only_xlsx_workbooks_are_stored(client: TestClient, tmp_path: Path) -> N
 
 
 def test_a_bad_feed_date_or_no_file_is_refused(client: TestClient) -> None:
+    _, token = _session(client)
     good = ("files", ("APE.xlsx", b"x", "application/octet-stream"))
-    assert "pick the feed date" in client.post("/upload", data={"feed_date": "20/11/2026"}, files=[good]).text
-    response = client.post("/upload", data={"feed_date": "2026-11-20"}, files=[("other", ("a", b"", "text/plain"))])
+    bad_date = {"csrf_token": token, "feed_date": "20/11/2026"}
+    assert "pick the feed date" in client.post("/upload", data=bad_date, files=[good]).text
+    other = [("other", ("a", b"", "text/plain"))]
+    response = client.post("/upload", data={"csrf_token": token, "feed_date": "2026-11-20"}, files=other)
     assert response.status_code == 400  # a file under another field name is not a feed
-    assert client.post("/upload", content=b"feed_date=2026-11-20").status_code == 400
+    not_a_form = client.post("/upload", content=b"feed_date=2026-11-20", headers={"x-csrf-token": token})
+    assert not_a_form.status_code == 400
+
+
+# --- cross-site protection ------------------------------------------------------------------------------------
+
+
+def _stored(tmp_path: Path) -> list[str]:
+    uploads = tmp_path / "uploads"
+    return sorted(p.relative_to(uploads).as_posix() for p in uploads.rglob("*") if p.is_file())
+
+
+def _feed_bytes(tmp_path: Path) -> bytes:
+    return write_xlsx(tmp_path / "src" / "APE_SF.xlsx", [["Part", "In Stock"], ["AP00001", "YES"]]).read_bytes()
+
+
+@pytest.mark.parametrize(
+    "browser_headers",
+    [
+        {"origin": "http://evil.example", "sec-fetch-site": "cross-site"},  # the request of issue 14
+        {"sec-fetch-site": "cross-site"},
+        {"origin": "http://evil.example"},
+        {"origin": "http://testserver:8081", "sec-fetch-site": "same-site"},  # another port, same machine
+        {"origin": "https://testserver"},  # another scheme
+        {"origin": "null"},  # a sandboxed frame or a data: page
+    ],
+)
+def test_a_cross_site_upload_is_refused_before_it_is_read_even_with_a_valid_token(
+    client: TestClient, tmp_path: Path, browser_headers: dict[str, str]
+) -> None:
+    cookie, token = _session(client)
+    body = _multipart("XyZ", "2026-11-20", "APE_SF.xlsx", token) + _feed_bytes(tmp_path) + b"\r\n--XyZ--\r\n"
+    headers = {"content-type": "multipart/form-data; boundary=XyZ", **cookie, **browser_headers}
+    status, text, consumed = _post_asgi(client.app, headers, [body])
+
+    assert status == 403
+    assert "refused: a request from another " in text and "cannot change anything here" in text
+    assert consumed == 0
+    assert _stored(tmp_path) == []
+    assert client.app.state.worker.jobs == {}
+
+
+def test_an_upload_without_its_session_or_token_or_with_a_wrong_one_is_refused_and_stores_nothing(
+    client: TestClient, tmp_path: Path
+) -> None:
+    feed = ("files", ("APE_SF.xlsx", _feed_bytes(tmp_path), "application/octet-stream"))
+    _, token = _session(client)
+    other_browser = TestClient(client.app)
+    _, other_token = _session(other_browser)
+    wrong = "the form's cross-site token is wrong or out of date"
+    day = {"feed_date": "2026-11-20"}
+    cases = [
+        (other_browser, "no session cookie came with this request", {**day, "csrf_token": token}, {}),
+        (client, "the form has no cross-site token (csrf_token)", day, {}),
+        (client, wrong, {"csrf_token": "0" * 64, **day}, {}),
+        (client, wrong, {"csrf_token": other_token, **day}, {}),  # another browser's token
+        (client, wrong, day, {"x-csrf-token": "f" * 64}),
+    ]
+    for sender, reason, data, headers in cases:
+        other_browser.cookies.clear()
+        response = sender.post("/upload", data=data, files=[feed], headers=headers)
+        assert response.status_code == 403, reason
+        assert f"refused: {reason}" in html.unescape(response.text)
+        assert "reload the page and send the form again" in response.text
+    # The token is read only as the form's first field: after the files it is not looked for.
+    late = client.post("/upload", data={"feed_date": "2026-11-20"}, files=[feed, ("csrf_token", (None, token))])
+    assert late.status_code == 403 and "has no cross-site token" in late.text
+    for method in ("PUT", "PATCH", "DELETE"):  # every method that may change something, routed or not
+        assert client.request(method, "/upload").status_code == 403
+        assert client.request(method, "/runs").status_code == 403
+    assert _stored(tmp_path) == []
+    assert client.app.state.worker.jobs == {}
+
+    # With its token the same form reaches the page (which refuses the text file by its own rule).
+    notes = ("files", ("notes.txt", b"not a feed", "text/plain"))
+    response = client.post("/upload", data={"csrf_token": token, "feed_date": "2026-11-20"}, files=[notes])
+    assert response.status_code == 400 and "notes.txt: only .xlsx or .xlsm feeds are accepted" in response.text
+
+
+def test_the_first_page_sets_a_strict_http_only_session_and_every_form_sends_its_token_first(
+    client: TestClient,
+) -> None:
+    first = client.get("/upload")
+    cookie = first.headers["set-cookie"]
+    assert cookie.startswith("elt_session=") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "Path=/" in cookie
+    token = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', first.text).group(1)
+    again = client.get("/upload")
+    assert "set-cookie" not in again.headers  # one session per browser
+    assert f'value="{token}"' in again.text
+    # Every form that posts renders its token as its first element (the middleware reads only the first field).
+    for template in sorted((Path(web_site.__file__).parent / "templates").glob("*.html")):
+        for form in re.findall(r"<form\b[^>]*>\s*\S+", template.read_text()):
+            if re.search(r'method="post"', form, flags=re.IGNORECASE):
+                assert form.endswith("{{"), (template.name, form)
+                assert template.read_text().count("{{ csrf_field() }}") >= 1
 
 
 def test_uploaded_file_names_are_never_used_as_paths(target: Target, tmp_path: Path, monkeypatch) -> None:
@@ -716,6 +833,61 @@ def test_after_a_failed_build_the_ebay_page_refuses_the_zip_with_the_reason_unti
         done = subprocess.run([*ELT, *command], env=site["env"], capture_output=True, text=True)
         assert done.returncode == 0, done.stdout[-2000:]
         refused_everywhere()
+
+
+def _fulfill(route: Any, body: str) -> None:
+    route.fulfill(body=body, content_type="text/html")
+
+
+@browser_test
+def test_a_form_on_another_site_or_port_cannot_upload_and_a_form_without_its_token_is_refused(
+    site: dict[str, Any], browser: Any, screenshots: Path, tmp_path: Path
+) -> None:
+    feed = write_xlsx(tmp_path / "APE_SF.xlsx", [["Part", "In Stock"], ["AP00001", "YES"]])
+    stored_before = sorted(p.relative_to(site["root"]).as_posix() for p in (site["root"] / "uploads").rglob("*"))
+    with _read(site["target"]) as con:
+        (runs_before,) = con.execute("select count(*) from raw_elt.runs").fetchone()
+    page = _new_page(browser)
+    page.goto(f"{site['url']}/upload")  # the seller has the app open: the browser holds its session cookie
+    port = int(site["url"].rsplit(":", 1)[1])
+    # A page on another site, and one on another port of this machine (same site, another origin), each with a
+    # form that posts a feed dated 2099 to the app, as a page the seller visits could.
+    for evil in ("http://evil.example", f"http://127.0.0.1:{port + 1}"):
+        form = (
+            f'<form id="f" method="post" action="{site["url"]}/upload" enctype="multipart/form-data">'
+            '<input name="csrf_token" value="guessed"><input name="feed_date" value="2099-01-01">'
+            '<input type="file" name="files"></form>'
+        )
+        page.route(f"{evil}/**", functools.partial(_fulfill, body=form))
+        page.goto(f"{evil}/offer")
+        page.set_input_files("input[name=files]", str(feed))
+        with page.expect_navigation():
+            page.evaluate("document.getElementById('f').submit()")
+        _shot(page, screenshots, f"12-cross-site-refused-{evil.split('//')[1].replace(':', '-')}.png")
+        assert page.url == f"{site['url']}/upload"
+        refused = page.inner_text("#refused")
+        assert refused.startswith("refused: a request from another "), refused
+        assert "cannot change anything here" in refused
+    # The app's own form with its token removed, or changed, is refused too.
+    for change, reason in (
+        ("el.remove()", "the form has no cross-site token (csrf_token)"),
+        ("el.value = 'f'.repeat(64)", "the form's cross-site token is wrong or out of date"),
+    ):
+        page.goto(f"{site['url']}/upload")
+        page.eval_on_selector("input[name=csrf_token]", f"el => {{ {change}; }}")
+        page.fill("input[name=feed_date]", "2099-01-01")
+        page.set_input_files("input[name=files]", str(feed))
+        page.click("button[type=submit]")
+        page.wait_for_selector("#refused")
+        assert page.inner_text("#refused") == f"refused: {reason}: reload the page and send the form again"
+    _shot(page, screenshots, "13-wrong-token-refused.png")
+
+    stored_after = sorted(p.relative_to(site["root"]).as_posix() for p in (site["root"] / "uploads").rglob("*"))
+    assert stored_after == stored_before  # nothing stored, no job, no run: nothing changed
+    with _read(site["target"]) as con:
+        assert con.execute("select count(*) from raw_elt.runs").fetchone() == (runs_before,)
+        assert con.execute("select count(*) from raw_supplier_stock.stock_feed_rows where feed_date > ?",
+                           [dt.date(2098, 1, 1)]).fetchone() == (0,)  # fmt: skip
 
 
 @browser_test
