@@ -96,17 +96,25 @@ def _given(args: Sequence[str], flag: str) -> bool:
     return any(arg == flag or arg.startswith(f"{flag}=") for arg in args)
 
 
-def unloaded_sources(target: Target) -> list[str]:
-    """dbt sources whose raw dataset is not in the warehouse yet (loaders.registry names each one's dataset), but
-    those whose models build empty without it (Source.builds_empty)."""
-    from loaders.registry import dbt_sources, dbt_sources_built_empty
+def never_loaded(target: Target) -> list[str] | None:
+    """dbt sources whose raw dataset is not in the warehouse yet (loaders.registry names each one's dataset);
+    None when the warehouse cannot be listed (no warehouse yet): then build what there is and let dbt say."""
+    from loaders.registry import dbt_sources
 
     try:
         present = target.datasets_with_tables()
-    except Exception:  # no warehouse yet, or it cannot be listed: build what there is and let dbt say
-        return []
+    except Exception:
+        return None
+    return sorted(name for name, dataset in dbt_sources().items() if dataset not in present)
+
+
+def unloaded_sources(target: Target) -> list[str]:
+    """The sources `dbt build` leaves out: never loaded, but not those whose models build empty without their raw
+    dataset (Source.builds_empty)."""
+    from loaders.registry import dbt_sources_built_empty
+
     built_empty = dbt_sources_built_empty()
-    return sorted(name for name, dataset in dbt_sources().items() if dataset not in present and name not in built_empty)
+    return [name for name in never_loaded(target) or [] if name not in built_empty]
 
 
 def run_dbt(
@@ -149,7 +157,8 @@ def run_dbt(
         *(part for flag in OUR_FLAGS if flag in accepted and not _given(args, flag) for part in (flag, ours[flag])),
     ]
     full_build = guard.is_full_build(args)
-    if full_build and set(dbt_sources()) <= set(excluded):  # nothing to build from: not a passing build
+    missing = never_loaded(target) if full_build else None
+    if missing is not None and set(dbt_sources()) <= set(missing):  # nothing to build from: not a passing build
         guard.build_finished(target, args, False, [NO_SOURCES_LOADED])
         return DbtOutcome(success=False, failures=[NO_SOURCES_LOADED])
     if full_build:  # written before dbt starts: a build that crashes or is killed leaves "running" behind
