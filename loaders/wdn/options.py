@@ -1,6 +1,6 @@
 """Run options of the What Drops Now loader, read from dlt config (`sources.wdn.*`) over the settings' defaults.
 
-    SOURCES__WDN__BASE_URL                  the API (default https://www.whatdropsnow.com/api/v1)
+    SOURCES__WDN__BASE_URL                  the API; required by `elt load wdn` and `elt run` (spec.py)
     SOURCES__WDN__FRESH_FOR_HOURS           skip what was fetched this recently (24)
     SOURCES__WDN__OFFERS_BATCH_SIZE         products per offers load (100)
     SOURCES__WDN__REQUEST_TIMEOUT_SECONDS   per attempt (40)

@@ -11,7 +11,8 @@ DATASET_NAME = "raw_wdn"
 SOURCE_NAME = "wdn"
 
 BASE_URL = "https://www.whatdropsnow.com/api/v1"
-"""`sources.wdn.base_url` overrides it (the sandbox's `…/api/v1`)."""
+"""The public API, named in the "set SOURCES__WDN__BASE_URL" message: `elt load wdn` and `elt run` read What Drops
+Now only when `sources.wdn.base_url` is set (spec.py), to this or the sandbox's `…/api/v1`."""
 
 BRANDS = ("Converse", "Vans", "Nike", "Adidas", "Jordan")
 """Brands loaded when none are named."""

@@ -1,11 +1,16 @@
-"""What Drops Now, declared for the application: `elt load wdn`, how `elt run` loads it, when it is configured."""
+"""What Drops Now, declared for the application: `elt load wdn`, how `elt run` loads it, when it is configured.
+
+One rule for both commands: What Drops Now is read only when `SOURCES__WDN__BASE_URL` is set (the public API is
+`https://www.whatdropsnow.com/api/v1`, the sandbox's `…/api/v1`). `elt run` skips it otherwise, saying so, and
+`elt load wdn` refuses, naming the setting: a seller who does not use it never calls it by accident.
+"""
 
 from __future__ import annotations
 
 import click
 
 from loaders.contract import Echo, LoadResult, Run, Source, Warehouse, missing_settings
-from loaders.wdn.settings import BRANDS, DATASET_NAME, SOURCE_NAME
+from loaders.wdn.settings import BASE_URL, BRANDS, DATASET_NAME, SOURCE_NAME
 
 
 @click.command("wdn")
@@ -22,6 +27,10 @@ def command(warehouse: Warehouse, echo: Echo, brands: tuple[str, ...], refresh: 
     from loaders.wdn.options import WdnOptions
     from loaders.wdn.pipeline import load_wdn
 
+    if missing():
+        raise click.UsageError(
+            f"What Drops Now is not configured: set {' and '.join(missing())} (the public API is {BASE_URL})"
+        )
     try:
         options = WdnOptions.from_config(fresh_for_hours=0.0 if refresh else None)
     except ValueError as error:

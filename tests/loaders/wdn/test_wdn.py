@@ -334,3 +334,14 @@ def test_the_load_command_reads_the_base_url_from_dlt_config_and_takes_brands(tm
         assert "wdn: loaded" in result.output
         target = Target.from_options("duckdb", warehouse)
         assert raw_counts(target) == expected_counts(sandbox, ("Vans", "Adidas"))
+
+
+def test_without_a_base_url_load_wdn_refuses_naming_the_setting_as_elt_run_skips_it(tmp_path: Path) -> None:
+    from loaders.registry import source
+
+    result = CliRunner().invoke(elt, ["--duckdb", str(tmp_path / "cli.duckdb"), "load", "wdn"], env={})
+    assert result.exit_code == 2, result.output
+    assert "What Drops Now is not configured: set SOURCES__WDN__BASE_URL" in result.output
+    assert settings.BASE_URL in result.output
+    assert not (tmp_path / "cli.duckdb").exists()
+    assert source("wdn").missing() == ["SOURCES__WDN__BASE_URL"]
