@@ -8,9 +8,11 @@ the chain Python prints (`__cause__`, else `__context__` unless suppressed) to w
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from loaders.contract import Echo
 
 
 @dataclass(frozen=True)
@@ -21,9 +23,28 @@ class Landed:
     load_ids: list[str] = field(default_factory=list)
 
 
-def extract(pipeline: Any, source: Any, **options: Any) -> None:
-    """Extract `source` into parquet loader files (`options`: dlt's `extract` arguments, e.g. `workers`)."""
-    pipeline.extract(source, loader_file_format="parquet", **options)
+def extract(pipeline: Any, source: Any, echo: Echo | None = None, **options: Any) -> dict[str, int]:
+    """Extract `source` into parquet loader files (`options`: dlt's `extract` arguments, e.g. `workers`); the
+    rows each selected resource yielded, from dlt's extract info, and with `echo` a line per resource
+    (`wdn: products: 1,204 rows extracted`) as this extract finishes."""
+    info = pipeline.extract(source, loader_file_format="parquet", **options)
+    counts = resource_rows(info, source.selected_resources)
+    if echo is not None:
+        for resource, rows in counts.items():
+            echo(f"{pipeline.pipeline_name}: {resource}: {rows:,} row{'' if rows == 1 else 's'} extracted")
+    return counts
+
+
+def resource_rows(info: Any, resources: Iterable[str]) -> dict[str, int]:
+    """Rows per resource in a dlt ExtractInfo (its `resource_metrics`' `items_count`), 0 for those that yielded
+    none, in `resources`' order (dlt's own `_dlt_*` left out)."""
+    counts = dict.fromkeys(resources, 0)
+    for metrics in info.metrics.values():
+        for step in metrics:
+            for resource, writer in step["resource_metrics"].items():
+                if not resource.startswith("_dlt"):
+                    counts[resource] = counts.get(resource, 0) + writer.items_count
+    return counts
 
 
 def normalize_and_load(pipeline: Any) -> Landed:
@@ -35,9 +56,9 @@ def normalize_and_load(pipeline: Any) -> Landed:
     return Landed({table: rows for table, rows in counts.items() if not table.startswith("_dlt")}, list(info.loads_ids))
 
 
-def load(pipeline: Any, source: Any, **options: Any) -> Landed:
-    """`extract` then `normalize_and_load`: one load of `source`."""
-    extract(pipeline, source, **options)
+def load(pipeline: Any, source: Any, echo: Echo | None = None, **options: Any) -> Landed:
+    """`extract` (with `echo`, its line per resource) then `normalize_and_load`: one load of `source`."""
+    extract(pipeline, source, echo, **options)
     return normalize_and_load(pipeline)
 
 

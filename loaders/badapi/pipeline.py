@@ -43,8 +43,8 @@ class BadApiLoad:
         return sum(rows for table, rows in self.row_counts.items() if table != "checks")
 
 
-def _load(pipeline: Any, source: DltSource, result: BadApiLoad) -> None:
-    landed = runs.load(pipeline, source)
+def _load(pipeline: Any, source: DltSource, result: BadApiLoad, echo: Echo) -> None:
+    landed = runs.load(pipeline, source, echo)
     result.loads += 1
     runs.add_rows(result.row_counts, landed.row_counts)
 
@@ -72,7 +72,7 @@ def load_badapi(
         f"({options.base_url})"
     )
     try:
-        _load(pipeline, badapi_products(options.base_url, http, report, use_etags=use_etags), result)
+        _load(pipeline, badapi_products(options.base_url, http, report, use_etags=use_etags), result, echo)
         availability = badapi_availability(
             options.base_url,
             http,
@@ -83,7 +83,7 @@ def load_badapi(
             error_mode_max_delay_seconds=options.error_mode_max_delay_seconds,
             force_error_mode=force_error_mode,
         )
-        _load(pipeline, availability, result)
+        _load(pipeline, availability, result, echo)
         if report.failures:
             result.error = "; ".join(report.failures[name] for name in sorted(report.failures))
         else:

@@ -113,7 +113,7 @@ def load_ebay(
     try:
         if reads:
             pipeline = target.pipeline(settings.PIPELINE_NAME, settings.DATASET_NAME)
-            landed = runs.load(pipeline, ebay(reads))
+            landed = runs.load(pipeline, ebay(reads), echo)
             runs.add_rows(result.row_counts, landed.row_counts)
         result.ok = not result.stores_failed
         if result.stores_failed:

@@ -95,6 +95,7 @@ def load_linnworks(
             runs.extract(
                 pipeline,
                 linnworks(resources=selected, client=client),
+                echo,
                 workers=settings.EXTRACT_WORKERS,
                 max_parallel_items=settings.EXTRACT_WORKERS * 2,
                 refresh="drop_resources" if full_refresh else None,

@@ -67,9 +67,10 @@ def _source_state(pipeline: SupportsPipeline) -> dict[str, Any]:
     return dict(pipeline.state.get("sources", {}).get(settings.SOURCE_NAME, {}))
 
 
-def _load(pipeline: Any, source: DltSource, result: WdnLoad) -> None:
-    """One load of `source` (extract workers: the bound on requests at once); its rows added to `result`."""
-    landed = runs.load(pipeline, source, workers=settings.MAX_CONCURRENT_REQUESTS)
+def _load(pipeline: Any, source: DltSource, result: WdnLoad, echo: Echo) -> None:
+    """One load of `source` (extract workers: the bound on requests at once), a line per resource; its rows
+    added to `result`."""
+    landed = runs.load(pipeline, source, echo, workers=settings.MAX_CONCURRENT_REQUESTS)
     result.loads += 1
     runs.add_rows(result.row_counts, landed.row_counts)
 
@@ -105,7 +106,7 @@ def load_wdn(
     }
     echo(f"wdn: {', '.join(names)} -> {settings.DATASET_NAME} ({options.base_url})")
     try:
-        _load(pipeline, wdn_catalogue(names, **run), result)
+        _load(pipeline, wdn_catalogue(names, **run), result, echo)
         state = _source_state(pipeline)
         listed = listed_brands(state, names)
         result.brands_listed = [n for n in names if listed.get(n.lower(), {}).get("listed_at") == stamp(moment)]
@@ -118,7 +119,7 @@ def load_wdn(
         )
         size = options.offers_batch_size
         for start in range(0, len(due), size):
-            _load(pipeline, wdn_offers(due[start : start + size], **run), result)
+            _load(pipeline, wdn_offers(due[start : start + size], **run), result, echo)
             result.offer_batches += 1
         missing = [name for name in names if name.lower() not in listed]
         if missing:

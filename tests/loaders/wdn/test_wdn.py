@@ -345,3 +345,20 @@ def test_without_a_base_url_load_wdn_refuses_naming_the_setting_as_elt_run_skips
     assert settings.BASE_URL in result.output
     assert not (tmp_path / "cli.duckdb").exists()
     assert source("wdn").missing() == ["SOURCES__WDN__BASE_URL"]
+
+
+def test_the_load_command_prints_a_line_per_resource_as_each_load_finishes_and_none_when_quiet(
+    tmp_path: Path,
+) -> None:
+    with running_wdn_sandbox(seed=9, products_per_brand=5) as sandbox:
+        env = {"SOURCES__WDN__BASE_URL": sandbox.base_url, "SOURCES__WDN__RETRY_BACKOFF_SECONDS": "0.01"}
+        args = ["--duckdb", str(tmp_path / "cli.duckdb"), "load", "wdn", "--brands", "Vans"]
+        result = CliRunner().invoke(elt, args, env=env)
+        assert result.exit_code == 0, result.output
+        expected = expected_counts(sandbox, ("Vans",))
+        lines = [line for line in result.output.splitlines() if line.endswith(" extracted")]
+        rows = {table: f"{n:,} row{'' if n == 1 else 's'}" for table, n in expected.items()}
+        assert lines == [f"wdn: {table}: {rows[table]} extracted" for table in RAW_TABLES]
+        quiet = CliRunner().invoke(elt, ["-q", *args[:2], *args[2:], "--refresh"], env=env)
+        assert quiet.exit_code == 0, quiet.output
+        assert " extracted" not in quiet.output
