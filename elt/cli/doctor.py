@@ -106,6 +106,28 @@ def check_linnworks(auth_url: str) -> tuple[bool, str]:
     return False, f"Linnworks refused the credentials: HTTP {response.status_code} from {url}"
 
 
+def check_ebay(checks: Checks) -> None:
+    """Per store with a refresh token: the refresh-token grant against eBay's token endpoint (loaders/ebay/
+    client.py's own exchange, one try of 10 s as every doctor check), so a revoked store fails by name; no value
+    printed."""
+    from loaders.ebay.client import EbayError, EbaySettings, TradingClient
+
+    try:
+        ebay = EbaySettings.from_config(retry_max_attempts=1, request_timeout_seconds=float(TIMEOUT_SECONDS))
+    except ValueError as error:
+        checks.fail(f"ebay: {error}", "fix the setting, then `elt doctor` again")
+        return
+    for store in ebay.stores:
+        try:
+            with TradingClient(ebay, store) as client:
+                client.access_token()
+        except EbayError as error:
+            fix = f"replace SOURCES__EBAY__{store}__REFRESH_TOKEN or the client settings, then `elt doctor` again"
+            checks.fail(f"ebay: store {store}: {error.message}", fix)
+        else:
+            checks.ok(f"ebay: store {store}: eBay accepted the refresh token ({ebay.token_url})")
+
+
 def _check_warehouse(chosen: Target, checks: Checks) -> None:
     try:
         if not chosen.exists():
@@ -171,6 +193,9 @@ def run_checks(chosen: Target) -> Checks:
             checks.note(f"{source.name}: not configured (set {', '.join(missing)})")
             continue
         configured.append(source.name)
+        if source.name == "ebay":
+            check_ebay(checks)
+            continue
         location = LOCATIONS.get(source.name)
         if location is None:
             checks.ok(f"{source.name}: configured (no check for this source yet)")

@@ -118,6 +118,30 @@ def test_doctor_lists_what_to_fix_and_fails_without_printing_a_secret(
     assert SECRET not in result.output
 
 
+def test_doctor_checks_each_ebay_stores_refresh_token_and_names_a_revoked_store(
+    tmp_path: Path, clean_env: None
+) -> None:
+    from sandboxes.ebay import serving
+
+    with serving(revoked=["CPO"]) as ebay:
+        env = {"ELT_DUCKDB_PATH": str(tmp_path / "w.duckdb")} | ebay.settings()
+        result = elt("doctor", env=env)
+        stores = sorted(ebay.stores)
+
+    assert result.exit_code == 1, result.output
+    assert "CPO" in stores and len(stores) > 1
+    for store in stores:
+        if store != "CPO":
+            assert f"  ok    ebay: store {store}: eBay accepted the refresh token ({ebay.url}" in result.output
+    assert "  FAIL  ebay: store CPO: refresh token rejected (" in result.output
+    assert "SOURCES__EBAY__CPO__REFRESH_TOKEN be replaced" in result.output
+    assert "no check for this source yet" not in result.output
+    assert "warning: 1 to fix:" in result.output
+    for name, value in ebay.settings().items():
+        if name.endswith("__REFRESH_TOKEN") or name.endswith("CLIENT_SECRET"):
+            assert value not in result.output
+
+
 def test_status_says_runs_build_freshness_revisions_and_no_push_yet(
     daily: tuple[Target, dict[str, str]], clean_env: None
 ) -> None:
