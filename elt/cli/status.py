@@ -63,22 +63,55 @@ def ebay_revisions(target: Target) -> list[dict[str, Any]]:
     )
 
 
-def last_push(target: Target) -> dict[str, Any] | None:
-    """The newest push load's rows in raw_ebay.revisions, counted by outcome when the table says one."""
+def last_push(target: Target) -> list[dict[str, Any]] | None:
+    """Per store, its newest push in raw_ebay.revisions as `elt push ebay` writes it (elt/push.py's
+    REVISION_COLUMNS: a `sending` row per listing before the call, then its outcome, append-only): the push id,
+    when it started and ended, and its listings counted by their final outcome (a listing still `sending` was
+    cut off before eBay answered). None when nothing was ever pushed."""
     dataset, table = PUSH_TABLE
     if not target.has_table(dataset, table):
         return None
     rows = _rows(
         target,
-        f"select * from {dataset}.{table} where _dlt_load_id = (select max(_dlt_load_id) from {dataset}.{table})",
+        f"""
+        with pushes as (
+            select ebay_store, push_id, min(attempted_at) as started_at, max(recorded_at) as finished_at
+            from {dataset}.{table} group by ebay_store, push_id
+        ), newest as (
+            select *, row_number() over (partition by ebay_store order by started_at desc, push_id desc) as n
+            from pushes
+        ), final as (
+            select r.ebay_store, r.item_id, r.outcome, row_number() over (
+                partition by r.ebay_store, r.item_id
+                order by r.recorded_at desc, case when r.outcome = 'sending' then 1 else 0 end
+            ) as k
+            from {dataset}.{table} as r
+            inner join newest on newest.ebay_store = r.ebay_store and newest.push_id = r.push_id and newest.n = 1
+        )
+        select newest.ebay_store, newest.push_id, newest.started_at, newest.finished_at, final.outcome,
+            count(*) as listings
+        from final inner join newest on newest.ebay_store = final.ebay_store and newest.n = 1
+        where final.k = 1
+        group by newest.ebay_store, newest.push_id, newest.started_at, newest.finished_at, final.outcome
+        order by newest.ebay_store, final.outcome
+        """,
     )
-    outcome_column = next((c for c in ("outcome", "status", "result") if rows and c in rows[0]), None)
-    counts: dict[str, int] = {}
+    stores: dict[str, dict[str, Any]] = {}
     for row in rows:
-        key = str(row[outcome_column]) if outcome_column else "listings"
-        counts[key] = counts.get(key, 0) + 1
-    load_id = rows[0]["_dlt_load_id"] if rows else None
-    return {"load_id": load_id, "listings": len(rows), "by_outcome": counts}
+        store = stores.setdefault(
+            row["ebay_store"],
+            {
+                "ebay_store": row["ebay_store"],
+                "push_id": row["push_id"],
+                "started_at": str(row["started_at"]),
+                "finished_at": str(row["finished_at"]),
+                "listings": 0,
+                "by_outcome": {},
+            },
+        )
+        store["listings"] += int(row["listings"])
+        store["by_outcome"][row["outcome"]] = int(row["listings"])
+    return list(stores.values()) or None
 
 
 def collect(chosen: Target) -> dict[str, Any]:
@@ -124,12 +157,17 @@ def text(status: dict[str, Any]) -> list[str]:
     if status["ebay"]:
         lines.append("marts.ebay would revise:")
         lines += [f"  {r['ebay_store']:<6} {r['to_revise']:>6} of {r['listings']} listings" for r in status["ebay"]]
-    push = status["last_push"]
-    if push is None:
+    pushes = status["last_push"]
+    if not pushes:
         lines.append("last push: no push yet")
     else:
-        counts = ", ".join(f"{k} {v}" for k, v in sorted(push["by_outcome"].items()))
-        lines.append(f"last push (load {push['load_id']}): {push['listings']} listings ({counts})")
+        lines.append("last push per store:")
+        for push in pushes:
+            counts = ", ".join(f"{k} {v}" for k, v in sorted(push["by_outcome"].items()))
+            lines.append(
+                f"  {push['ebay_store']:<6} {push['started_at'][:19]}  {push['listings']} listings ({counts}), "
+                f"push {push['push_id']}"
+            )
     return lines
 
 

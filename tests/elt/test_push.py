@@ -334,3 +334,34 @@ def test_elt_run_with_elt_push_ebay_reads_ebay_builds_and_pushes_after_the_passi
     ]
     assert_at_targets(target, ebay, rows)
     assert not run.ok  # the sample's ended listings fail, by name, and fail the run
+
+
+def test_elt_status_shows_each_stores_last_push_as_elt_push_ebay_recorded_it(target: Target, ebay: EbaySandbox) -> None:
+    import json
+
+    ebay.revoke("CPO")
+    first = push(target)
+    second = push(target, store="CPO")  # CPO's failed listings again: its newest push is this one
+    result = CliRunner().invoke(main, ["--duckdb", str(target.duckdb_path), "status", "--json"])
+    assert result.exit_code == 0, result.output
+    pushes = {row["ebay_store"]: row for row in json.loads(result.output)["last_push"]}
+
+    assert set(pushes) == set(first.stores)
+    for store in first.stores:
+        newest = second if store == "CPO" else first
+        shown, made = pushes[store], newest.stores[store]
+        assert shown["push_id"] == newest.push_id, store
+        assert shown["listings"] == made.to_send, store
+        counts = {kind: made.count(kind) for kind in ("revised", "unchanged", "failed", "skipped")}
+        assert shown["by_outcome"] == {kind: n for kind, n in counts.items() if n}, store
+    assert pushes["AMS"]["by_outcome"].get("revised", 0) > 0
+    assert set(pushes["CPO"]["by_outcome"]) == {"failed"} and pushes["CPO"]["listings"] > 0  # revoked: all failed
+    assert second.push_id != first.push_id
+
+    text = CliRunner().invoke(main, ["--duckdb", str(target.duckdb_path), "status"])
+    assert text.exit_code == 0, text.output
+    assert "last push per store:" in text.output
+    ams = pushes["AMS"]
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(ams["by_outcome"].items()))
+    line = f"  AMS    {ams['started_at'][:19]}  {ams['listings']} listings ({counts}), push {first.push_id}"
+    assert line in text.output.splitlines()

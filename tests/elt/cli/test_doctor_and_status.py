@@ -166,8 +166,15 @@ def test_status_json_is_one_object_and_reads_the_last_push_when_there_is_one(
     with duckdb.connect(str(target.duckdb_path)) as con:
         con.execute(
             "create schema if not exists raw_ebay; create or replace table raw_ebay.revisions as "
-            "select * from (values ('1', 'AMS', 'ok'), ('1', 'AMS', 'failed'), ('2', 'AMS', 'ok'), ('2', 'CPO', 'ok')) "
-            "as t(_dlt_load_id, ebay_store, outcome)"
+            "select push_id, ebay_store, item_id, outcome, attempted_at::timestamp as attempted_at, "
+            "recorded_at::timestamp as recorded_at from (values "
+            "('1', 'AMS', 10, 'sending', '2026-11-20 08:00', '2026-11-20 08:00'), "
+            "('1', 'AMS', 10, 'failed', '2026-11-20 08:00', '2026-11-20 08:01'), "
+            "('2', 'AMS', 10, 'sending', '2026-11-21 08:00', '2026-11-21 08:00'), "
+            "('2', 'AMS', 10, 'revised', '2026-11-21 08:00', '2026-11-21 08:01'), "
+            "('2', 'AMS', 11, 'sending', '2026-11-21 08:00', '2026-11-21 08:00'), "
+            "('3', 'CPO', 12, 'sending', '2026-11-20 09:00', '2026-11-20 09:00')) "
+            "as t(push_id, ebay_store, item_id, outcome, attempted_at, recorded_at)"
         )
     try:
         result = elt("status", "--json", env=settings)
@@ -183,7 +190,12 @@ def test_status_json_is_one_object_and_reads_the_last_push_when_there_is_one(
     assert {s["dataset"]: bool(s["newest_load"]) for s in status["sources"]}["raw_supplier_stock"] is True
     assert all(row["newest_feed_date"] == DAY.isoformat() for row in status["suppliers"])
     assert sum(row["listings"] for row in status["ebay"]) > 1000
-    assert status["last_push"] == {"load_id": "2", "listings": 2, "by_outcome": {"ok": 2}}
+    assert status["last_push"] == [
+        {"ebay_store": "AMS", "push_id": "2", "started_at": "2026-11-21 08:00:00",
+         "finished_at": "2026-11-21 08:01:00", "listings": 2, "by_outcome": {"revised": 1, "sending": 1}},
+        {"ebay_store": "CPO", "push_id": "3", "started_at": "2026-11-20 09:00:00",
+         "finished_at": "2026-11-20 09:00:00", "listings": 1, "by_outcome": {"sending": 1}},
+    ]  # fmt: skip
 
 
 def test_status_on_no_warehouse_says_so(tmp_path: Path, clean_env: None) -> None:
