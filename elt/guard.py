@@ -106,10 +106,13 @@ def build_refusal(target: Target) -> str | None:
     try:
         record = last_build(target)
     except Exception as exc:  # a BigQuery that does not answer, a record that does not parse: refuse
-        return f"the build record in raw_elt.{RECORD_TABLE} could not be read ({type(exc).__name__}: {exc}): try again"
+        return (
+            f"the build record in raw_elt.{RECORD_TABLE} on {target.describe()} could not be read "
+            f"({type(exc).__name__}: {exc}): try again"
+        )
     if record is None:
         return (
-            "no dbt build has run on this warehouse yet: run `elt transform` first "
+            f"no dbt build has run on {target.describe()} yet: run `elt transform` first "
             "(a complete build; `-s` selections do not count)"
         )
     if record.status == "running":
@@ -119,17 +122,20 @@ def build_refusal(target: Target) -> str | None:
             where = "is still running"
         else:
             where = "did not finish (it crashed or was stopped)"
-        return f"the last dbt build (started {record.started_at}) {where}: run `elt transform` and let it pass"
+        return (
+            f"the last dbt build on {target.describe()} (started {record.started_at}) {where}: "
+            "run `elt transform` and let it pass"
+        )
     if record.status == "superseded":
         return (
-            f"marts.ebay was rebuilt by `{record.superseded_by}` after the last complete dbt build, so no "
-            "complete build vouches for its quantities: run `elt transform`"
+            f"marts.ebay was rebuilt by `{record.superseded_by}` after the last complete dbt build on "
+            f"{target.describe()}, so no complete build vouches for its quantities: run `elt transform`"
         )
     failures = record.failures if record.status == "failed" else _failures_in_run_results(target, record)
     if record.status == "failed" or failures:
         shown = "\n  ".join((failures or ["dbt reported no details"])[:5])
         more = f"\n  … and {len(failures) - 5} more" if len(failures) > 5 else ""
-        return f"the last dbt build failed, so its quantities are not trusted:\n  {shown}{more}"
+        return f"the last dbt build failed on {target.describe()}, so its quantities are not trusted:\n  {shown}{more}"
     return None
 
 

@@ -214,3 +214,4 @@ def test_a_running_build_on_another_host_is_named_in_the_refusal(tmp_path: Path)
     _write_build_record(target, record)
     refusal = build_refusal(target) or ""
     assert "is running on elt-daily-abc12 (pid 7) or did not finish there" in refusal
+    assert refusal.startswith(f"the last dbt build on duckdb {target.duckdb_path} (started ")

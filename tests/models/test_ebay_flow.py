@@ -142,8 +142,9 @@ def test_revise_files_are_exactly_what_ebay_file_exchange_takes(built: Target, t
 
 
 def test_the_export_refuses_before_any_build(target: Target, tmp_path: Path) -> None:
-    with pytest.raises(ExportRefused, match="no dbt build has run"):
+    with pytest.raises(ExportRefused, match="no dbt build has run") as refused:
         export_ebay_revise(target, tmp_path / "out")
+    assert f"no dbt build has run on duckdb {target.duckdb_path} yet" in str(refused.value)
 
 
 def test_the_export_refuses_when_the_last_build_failed(built: Target, tmp_path: Path) -> None:
@@ -153,8 +154,9 @@ def test_the_export_refuses_when_the_last_build_failed(built: Target, tmp_path: 
     results["results"][0]["status"] = "fail"
     results_path.write_text(json.dumps(results))
     try:
-        with pytest.raises(ExportRefused, match="the last dbt build failed"):
+        with pytest.raises(ExportRefused, match="the last dbt build failed") as refused:
             export_ebay_revise(built, tmp_path / "out")
+        assert f"the last dbt build failed on duckdb {built.duckdb_path}, so" in str(refused.value)
         assert not (tmp_path / "out").exists()
     finally:
         results_path.write_text(saved)
