@@ -9,12 +9,14 @@ import multiprocessing
 import os
 import queue
 import re
+import resource
 import threading
 import unicodedata
 import uuid
 import zipfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -42,6 +44,16 @@ class UploadRejected(ValueError):
 
 def max_upload_bytes() -> int:
     return int(float(os.environ.get("ELT_MAX_UPLOAD_MB", "25")) * 1024 * 1024)
+
+
+def load_memory_mb() -> int:
+    """The memory the child process that reads an upload's files may take: ELT_UPLOAD_MEMORY_MB, default 2048
+    (0: no limit). A normal day's feeds need about 250 MB."""
+    return int(float(os.environ.get("ELT_UPLOAD_MEMORY_MB", "2048")))
+
+
+class OutOfMemory(RuntimeError):
+    """The child process hit its memory limit (or died of it)."""
 
 
 def safe_file_name(name: str) -> str:
@@ -184,7 +196,18 @@ class UploadWorker:
 
     def _process(self, job: UploadJob) -> None:
         job.status = "loading"
-        job.report = run_in_child(load_supplier_stock, self.target, job.paths, job.feed_date) if job.paths else None
+        memory_mb = load_memory_mb()
+        try:
+            job.report = (
+                run_in_child(load_supplier_stock, self.target, job.paths, job.feed_date, memory_mb=memory_mb)
+                if job.paths
+                else None
+            )
+        except OutOfMemory:
+            raise OutOfMemory(
+                f"reading the feeds took more than the {memory_mb:,} MB the upload may use (ELT_UPLOAD_MEMORY_MB): "
+                "nothing of this upload was loaded; check the files (one may be hostile or far larger than a feed)"
+            ) from None
         if not any(r.status == "loaded" for r in (job.report.results if job.report else [])):
             job.status = "done"  # nothing landed, so nothing to rebuild: the last build still stands
             return
@@ -194,9 +217,53 @@ class UploadWorker:
         job.status = "done"
 
 
-def run_in_child(function: Callable[..., T], *args: Any) -> T:
+def limit_memory(megabytes: int) -> None:
+    """Cap this process's data segment (heap and private anonymous mappings: what Python objects, expat and
+    pyarrow allocate) at `megabytes` (RLIMIT_DATA: unlike RLIMIT_AS it leaves the address space the threads and
+    DuckDB reserve without using). Past it, allocations fail with MemoryError."""
+    limit = megabytes * 2**20
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+
+
+def _caused_by_memory(exc: BaseException) -> bool:
+    """Whether a MemoryError is behind `exc` (dlt wraps what fails in a step, pyarrow says "malloc … failed")."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, MemoryError) or re.search(r"\bmalloc of size \d+ failed", str(current)):
+            return True
+        pending.extend([current.__cause__, current.__context__, getattr(current, "exception", None)])
+    return False
+
+
+def _out_of_memory_said(memory_mb: int, function: Callable[..., T], *args: Any) -> T:
+    """`function(*args)` in the limited child, any failure that ran out of memory raised as OutOfMemory."""
+    try:
+        return function(*args)
+    except BaseException as exc:
+        if _caused_by_memory(exc):
+            raise OutOfMemory(f"the child process ran out of its {memory_mb:,} MB ({type(exc).__name__})") from None
+        raise
+
+
+def run_in_child(function: Callable[..., T], *args: Any, memory_mb: int = 0) -> T:
     """Run `function` in a short-lived process: DuckDB lets one process write a file at a time, and dbt keeps
-    its connection open for the life of a process, so the web server itself never holds the warehouse."""
+    its connection open for the life of a process, so the web server itself never holds the warehouse.
+    `memory_mb` (0: none) caps the child's memory (limit_memory); hitting it raises OutOfMemory here."""
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context, max_tasks_per_child=1) as pool:
-        return pool.submit(function, *args).result()
+    limit: dict[str, Any] = {"initializer": limit_memory, "initargs": (memory_mb,)} if memory_mb > 0 else {}
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=context, max_tasks_per_child=1, **limit) as pool:
+            if memory_mb > 0:
+                return pool.submit(_out_of_memory_said, memory_mb, function, *args).result()
+            return pool.submit(function, *args).result()
+    except MemoryError:
+        raise OutOfMemory(f"the child process ran out of its {memory_mb:,} MB") from None
+    except BrokenProcessPool:
+        if memory_mb > 0:  # it died: most likely an allocation that failed where no MemoryError could be raised
+            raise OutOfMemory(f"the child process died, most likely of its {memory_mb:,} MB limit") from None
+        raise

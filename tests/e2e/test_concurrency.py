@@ -13,8 +13,10 @@ from pathlib import Path
 from elt.lock import lock_path
 from elt.targets import Target
 from sandboxes.samples import generate
+from tests.support.today import fixed_today
 
 DAY = dt.date(2026, 11, 20)
+_today = fixed_today(DAY)
 
 
 def _elt(env: dict[str, str], *args: str) -> subprocess.Popen[str]:

@@ -18,8 +18,10 @@ import pytest
 
 from sandboxes.samples import generate
 from sandboxes.wdn.server import running_wdn_sandbox
+from tests.support.today import fixed_today
 
 DAY = dt.date(2026, 11, 20)
+_today = fixed_today(DAY)
 
 
 @pytest.fixture

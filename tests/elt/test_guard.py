@@ -28,9 +28,11 @@ from elt.web.app import create_app
 from loaders.product_master.source import load_products
 from loaders.store_listings.source import load_stores
 from loaders.supplier_feeds.source import load_supplier_stock
+from tests.support.today import fixed_today
 from tests.support.workbooks import write_workbook, write_xlsx
 
 DAY = dt.date(2026, 11, 1)
+_today = fixed_today(DAY + dt.timedelta(days=1))
 PARTS = [f"P{i}" for i in range(20)]
 
 

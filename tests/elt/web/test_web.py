@@ -43,7 +43,7 @@ from elt.targets import Target
 from elt.web import site as web_site
 from elt.web.app import NOT_BUILT, Warehouse, create_app
 from elt.web.refresh import REFRESH_SECONDS, BadApiRefresher, Countdown, countdown
-from elt.web.uploads import UploadRejected, safe_file_name, store_upload
+from elt.web.uploads import OutOfMemory, UploadRejected, load_memory_mb, run_in_child, safe_file_name, store_upload
 from loaders.workbooks.reader import OLE_MAGIC
 from tests.support.workbooks import write_xlsx
 
@@ -63,8 +63,10 @@ FPS_HEADER = ["Product Code", "Short Description", "MFG Code", "Free Stock Avail
 
 @pytest.fixture
 def client(target: Target, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    """The app over an empty warehouse (no bad-API refresh), uploads kept under tmp_path/uploads."""
+    """The app over an empty warehouse (no bad-API refresh), uploads kept under tmp_path/uploads; it answers to
+    TestClient's host name, testserver (ELT_WEB_HOSTS)."""
     monkeypatch.setenv("ELT_UPLOAD_URL", str(tmp_path / "uploads"))
+    monkeypatch.setenv("ELT_WEB_HOSTS", "testserver")
     monkeypatch.delenv("ELT_WEB_PASSWORD", raising=False)
     with TestClient(create_app(target, refresh_badapi=False)) as test_client:
         yield test_client
@@ -177,6 +179,11 @@ def _multipart(boundary: str, feed_date: str, file_name: str, token: str | None 
 
 def _post_asgi(app: Any, headers: dict[str, str], chunks: Iterable[bytes]) -> tuple[int, str, int]:
     """POST /upload straight into the ASGI app; (status, body, request bytes the app asked for)."""
+    return _asgi(app, "POST", "/upload", {"host": "testserver", **headers}, chunks)
+
+
+def _asgi(app: Any, method: str, path: str, headers: dict[str, str], chunks: Iterable[bytes]) -> tuple[int, str, int]:
+    """A request straight into the ASGI app; (status, body, request bytes the app asked for)."""
     consumed = 0
     messages: list[dict[str, Any]] = []
     source = iter(chunks)
@@ -193,8 +200,8 @@ def _post_asgi(app: Any, headers: dict[str, str], chunks: Iterable[bytes]) -> tu
         messages.append(message)
 
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-        "path": "/upload", "raw_path": b"/upload", "query_string": b"", "root_path": "",
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+        "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
         "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
         "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8080),
     }  # fmt: skip
@@ -385,6 +392,49 @@ def test_the_first_page_sets_a_strict_http_only_session_and_every_form_sends_its
                 assert template.read_text().count("{{ csrf_field() }}") >= 1
 
 
+def test_an_upload_dated_outside_the_window_is_refused_before_a_byte_is_stored(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ELT_TODAY", "2026-11-20")
+    page = client.get("/upload").text
+    assert 'value="2026-11-20" min="2026-10-21" max="2026-11-21"' in page  # the browser's date picker knows too
+    _, token = _session(client)
+    feed = ("files", ("APE_SF.xlsx", _feed_bytes(tmp_path), "application/octet-stream"))
+    for day, side in (("2099-01-01", "after"), ("2026-11-22", "after"), ("2026-10-20", "before")):
+        response = client.post("/upload", data={"csrf_token": token, "feed_date": day}, files=[feed])
+        assert response.status_code == 400
+        assert f"feed date {day} is {side} the accepted window 2026-10-21 … 2026-11-21" in response.text
+    assert _stored(tmp_path) == []
+    assert client.app.state.worker.jobs == {}
+
+
+def test_the_child_that_reads_an_upload_runs_under_a_memory_limit(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14: a 29 KB sheet took the loader to 669 MB. The load child's memory is capped (RLIMIT_DATA,
+    ELT_UPLOAD_MEMORY_MB, default 2048): past it the job fails, saying so, and nothing is loaded."""
+    assert load_memory_mb() == 2048
+    assert run_in_child(bytearray, 1_000, memory_mb=256) == bytearray(1_000)
+    with pytest.raises(OutOfMemory, match="256 MB"):
+        run_in_child(bytearray, 600 * 2**20, memory_mb=256)
+
+    monkeypatch.setenv("ELT_UPLOAD_MEMORY_MB", "64")  # less than the loader needs to start
+    _, token = _session(client)
+    feed = ("files", ("APE_SF.xlsx", _feed_bytes(tmp_path), "application/octet-stream"))
+    response = client.post("/upload", data={"csrf_token": token, "feed_date": dt.date.today().isoformat()},
+                           files=[feed], follow_redirects=False)  # fmt: skip
+    assert response.status_code == 303
+    (job,) = client.app.state.worker.jobs.values()
+    deadline = time.monotonic() + 120
+    while not job.finished:
+        assert time.monotonic() < deadline, job.status
+        time.sleep(0.2)
+    assert job.status == "failed" and job.report is None
+    assert "more than the 64 MB the upload may use (ELT_UPLOAD_MEMORY_MB): nothing of this upload was loaded" in (
+        job.error or ""
+    )
+
+
 def test_uploaded_file_names_are_never_used_as_paths(target: Target, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("ELT_UPLOAD_URL", str(tmp_path / "uploads"))
     workbook = write_xlsx(tmp_path / "source" / "feed.xlsx", [["Part", "In Stock"], ["AP00001", "YES"]]).read_bytes()
@@ -458,6 +508,89 @@ def test_the_countdown_is_the_last_refresh_plus_five_minutes_or_the_servers_own_
     refresher.last_error = "bad API load: manufacturer ippal stuck in error mode"
     own = countdown(refresher, last, None)
     assert (own.next_refresh, own.in_process, own.last_error) == (refresher.next_at, True, refresher.last_error)
+
+
+# --- the Host check and the security headers ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("host", "allowed"),
+    [
+        ("127.0.0.1:8080", True),
+        ("localhost:8080", True),
+        ("LOCALHOST", True),
+        ("[::1]:8080", True),
+        ("shop.example.com", True),  # configured in ELT_WEB_HOSTS
+        ("evil.example", False),  # a rebinding name pointing at 127.0.0.1
+        ("127.0.0.1.evil.example", False),
+        ("", False),
+        ("[::1", False),
+    ],
+)
+def test_only_loopback_names_and_the_configured_hosts_are_answered(
+    target: Target, monkeypatch: pytest.MonkeyPatch, host: str, allowed: bool
+) -> None:
+    monkeypatch.setenv("ELT_WEB_HOSTS", "shop.example.com, 192.168.1.20")
+    monkeypatch.delenv("ELT_WEB_PASSWORD", raising=False)
+    app = create_app(target, refresh_badapi=False)
+    for path in ("/upload", "/ebay/revise.zip", "/runs"):
+        status, body, _ = _asgi(app, "GET", path, {"host": host} if host else {}, [])
+        if allowed:
+            assert status in (200, 409), (host, path, body[:200])
+        else:
+            assert status == 400, (host, path)
+            assert "this server does not answer to the host" in body and "ELT_WEB_HOSTS" in body
+
+
+def test_every_response_carries_the_security_headers_and_a_fresh_nonce(client: TestClient) -> None:
+    pages = [client.get(path) for path in ("/upload", "/ebay", "/stock", "/runs", "/ebay/revise.zip", "/nowhere")]
+    pages.append(client.post("/upload"))  # refused by the cross-site check: headers all the same
+    nonces = set()
+    for response in pages:
+        csp = response.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp and "form-action 'self'" in csp
+        assert "object-src 'none'" in csp and "base-uri 'none'" in csp and "unsafe-inline" not in csp
+        (nonce,) = re.findall(r"script-src 'self' 'nonce-([\w-]+)'", csp)
+        assert f"style-src 'self' 'nonce-{nonce}'" in csp
+        nonces.add(nonce)
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "same-origin"
+        assert response.headers["cross-origin-opener-policy"] == "same-origin"
+    assert len(nonces) == len(pages)  # one per response
+    upload = pages[0]
+    nonce = re.findall(r"'nonce-([\w-]+)'", upload.headers["content-security-policy"])[0]
+    # Every inline script and style of every page carries the nonce (one without it would not run).
+    for response in pages[:4]:
+        page_nonce = re.findall(r"'nonce-([\w-]+)'", response.headers["content-security-policy"])[0]
+        for tag in re.findall(r"<(?:script|style)\b[^>]*>", response.text):
+            assert f'nonce="{page_nonce}"' in tag, (response.url, tag)
+    assert f'<script nonce="{nonce}">' in upload.text
+
+
+def test_a_trailing_slash_redirects_to_the_path_relative_never_to_the_host_sent(client: TestClient) -> None:
+    for path, location in (("/upload/", "/upload"), ("/runs/?x=1", "/runs?x=1")):
+        response = client.get(path, follow_redirects=False, headers={"host": "localhost:8080"})
+        assert response.status_code == 307, path
+        assert response.headers["location"] == location
+    messages: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        messages.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+        "path": "//evil.example/", "raw_path": b"//evil.example/", "query_string": b"", "root_path": "",
+        "headers": [(b"host", b"localhost")], "client": ("127.0.0.1", 5), "server": ("127.0.0.1", 8080),
+    }  # fmt: skip
+    asyncio.run(client.app(scope, receive, send))
+    (start,) = [m for m in messages if m["type"] == "http.response.start"]
+    assert start["status"] == 307  # to a path on this server, never to //evil.example
+    assert dict(start["headers"])[b"location"] == b"/evil.example"
+    assert client.get("/", follow_redirects=False).headers["location"] == "/upload"
 
 
 # --- the browser ----------------------------------------------------------------------------------------------
@@ -738,7 +871,7 @@ def test_the_stock_page_shows_the_bad_api_products_per_category_with_the_last_re
 def test_after_a_failed_build_the_ebay_page_refuses_the_zip_with_the_reason_until_a_complete_build_passes(
     site: dict[str, Any], browser: Any, screenshots: Path, tmp_path: Path
 ) -> None:
-    day = TOMORROW + dt.timedelta(days=1)
+    day = TOMORROW  # the newest feed date the window accepts: this FPS feed replaces the one loaded for it
     zeroing = _fps_feed(tmp_path / f"FPS_stock_{day:%Y%m%d}.xlsx", [0] * 400)  # every FPS part out of stock
     page = _new_page(browser)
     _upload(page, site["url"], day, [zeroing])
@@ -808,7 +941,7 @@ def test_a_form_on_another_site_or_port_cannot_upload_and_a_form_without_its_tok
     ):
         page.goto(f"{site['url']}/upload")
         page.eval_on_selector("input[name=csrf_token]", f"el => {{ {change}; }}")
-        page.fill("input[name=feed_date]", "2099-01-01")
+        page.fill("input[name=feed_date]", TOMORROW.isoformat())
         page.set_input_files("input[name=files]", str(feed))
         page.click("button[type=submit]")
         page.wait_for_selector("#refused")
