@@ -34,6 +34,8 @@ from loaders.workbooks.settings import WORKBOOK_SUFFIXES
 T = TypeVar("T")
 _UNSAFE = re.compile(r"[^\w .()+&@€£-]", flags=re.UNICODE)
 MAX_NAME_LENGTH = 120
+# A stored name's most UTF-8 bytes: file systems allow 255 per name (ext4, and gs:// object names 1,024 in all).
+MAX_NAME_BYTES = 200
 
 
 class UploadRejected(ValueError):
@@ -66,10 +68,14 @@ def safe_file_name(name: str) -> str:
         raise UploadRejected(f"{name!r}: not a usable file name")
     if not base.lower().endswith(WORKBOOK_SUFFIXES):
         raise UploadRejected(f"{base}: only .xlsx or .xlsm feeds are accepted")
-    if len(base) > MAX_NAME_LENGTH:
-        stem, _, suffix = base.rpartition(".")
-        base = f"{stem[: MAX_NAME_LENGTH - len(suffix) - 1]}.{suffix}"
-    return base
+    stem, _, suffix = base.rpartition(".")
+    stem = stem[: MAX_NAME_LENGTH - len(suffix) - 1]
+    room = MAX_NAME_BYTES - len(suffix.encode()) - 1
+    # Cut by UTF-8 bytes, never inside a character: a 609-byte name once answered 500 and lost its upload.
+    stem = stem.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip(" .")
+    if not stem:
+        raise UploadRejected(f"{name[:80]!r}: not a usable file name")
+    return f"{stem}.{suffix}"
 
 
 def upload_root(target: Target) -> str:
@@ -161,8 +167,17 @@ class UploadJob:
         }
 
 
+def max_waiting_uploads() -> int:
+    """How many uploads may wait or run at once (ELT_MAX_WAITING_UPLOADS, default 5); more are refused unstored."""
+    return int(os.environ.get("ELT_MAX_WAITING_UPLOADS", "5"))
+
+
 class UploadWorker:
-    """Processes upload jobs one after another in a background thread (the warehouse lock is held per job)."""
+    """Processes upload jobs one after another in a background thread (the warehouse lock is held per job).
+    At most max_waiting_uploads() wait (the page refuses more before storing them); the last KEEP_JOBS finished
+    jobs are remembered for their pages."""
+
+    KEEP_JOBS = 100
 
     def __init__(self, target: Target) -> None:
         self.target = target
@@ -171,8 +186,15 @@ class UploadWorker:
         self._thread = threading.Thread(target=self._work, name="upload-worker", daemon=True)
         self._thread.start()
 
+    def waiting(self) -> int:
+        """Uploads queued or being processed."""
+        return sum(not job.finished for job in list(self.jobs.values()))
+
     def submit(self, job: UploadJob) -> UploadJob:
         self.jobs[job.id] = job
+        finished = sorted((j for j in list(self.jobs.values()) if j.finished), key=lambda j: j.created_at)
+        for old in finished[: max(0, len(finished) - self.KEEP_JOBS)]:
+            self.jobs.pop(old.id, None)
         self._queue.put(job)
         return job
 

@@ -37,6 +37,7 @@ import posixpath
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from array import array
 from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
@@ -289,8 +290,8 @@ class Workbook:
             with self._archive.open(info) as stream:
                 while chunk := stream.read(CHUNK_BYTES):
                     yield chunk
-        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
-            raise WorkbookError(f"not a readable xlsx workbook ({part}: {exc})") from None
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
+            raise WorkbookError(f"not a readable xlsx workbook ({part}: {exc})") from None  # zlib: the fuzz pass
 
     def _parse(self, part: str, target: Any) -> None:
         parser = _parser(target if getattr(target, "bounded", False) else _depth_bounded(target, part))
@@ -911,7 +912,7 @@ def _open_zip(file: IO[bytes]) -> zipfile.ZipFile:
         raise WorkbookError(f"not a readable xlsx workbook ({what})")
     try:
         return zipfile.ZipFile(file)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:  # found by the fuzz pass
         raise WorkbookError(f"not a readable xlsx workbook (a damaged zip archive: {exc})") from None
 
 

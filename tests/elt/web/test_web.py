@@ -43,7 +43,17 @@ from elt.targets import Target
 from elt.web import site as web_site
 from elt.web.app import NOT_BUILT, Warehouse, create_app
 from elt.web.refresh import REFRESH_SECONDS, BadApiRefresher, Countdown, countdown
-from elt.web.uploads import OutOfMemory, UploadRejected, load_memory_mb, run_in_child, safe_file_name, store_upload
+from elt.web.uploads import (
+    MAX_NAME_BYTES,
+    OutOfMemory,
+    UploadJob,
+    UploadRejected,
+    UploadWorker,
+    load_memory_mb,
+    run_in_child,
+    safe_file_name,
+    store_upload,
+)
 from loaders.workbooks.reader import OLE_MAGIC
 from tests.support.workbooks import write_xlsx
 
@@ -461,6 +471,43 @@ def test_uploaded_file_names_are_never_used_as_paths(target: Target, tmp_path: P
     expected_files = sorted([*(f"uploads/2026-11-20/{n}" for n in names.values() if n), "source/feed.xlsx"])
     assert stored == expected_files
     assert safe_file_name("A" * 300 + ".xlsx") == "A" * 115 + ".xlsx"
+
+
+def test_a_long_utf8_file_name_is_cut_by_bytes_stored_and_never_a_500(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14: a 609-byte UTF-8 file name answered 500 (the file system allows 255 bytes) and lost the rest of
+    its upload. Names are cut to MAX_NAME_BYTES (200) UTF-8 bytes, never inside a character."""
+    monkeypatch.setattr(UploadWorker, "submit", lambda self, job: self.jobs.setdefault(job.id, job))  # no load
+    name = "APE_" + "€" * 200 + ".xlsx"  # 609 bytes
+    assert len(name.encode()) == 609
+    stored = safe_file_name(name)
+    assert stored == "APE_" + "€" * 63 + ".xlsx" and len(stored.encode()) == 198
+    assert len(safe_file_name("APE_" + "😀" * 100 + ".xlsm").encode()) <= MAX_NAME_BYTES
+    _, token = _session(client)
+    feed = _feed_bytes(tmp_path)
+    files = [("files", (name, feed, "application/octet-stream")), ("files", ("BET_SF.xlsx", feed, "x"))]
+    response = client.post("/upload", data={"csrf_token": token, "feed_date": dt.date.today().isoformat()},
+                           files=files, follow_redirects=False)  # fmt: skip
+    assert response.status_code == 303
+    assert sorted(p.rsplit("/", 1)[1] for p in _stored(tmp_path)) == sorted([stored, "BET_SF.xlsx"])
+
+
+def test_an_upload_beyond_the_waiting_limit_is_refused_before_it_is_stored(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ELT_MAX_WAITING_UPLOADS", "2")
+    worker = client.app.state.worker
+    for _ in range(2):  # two uploads waiting (never queued here, so they stay waiting)
+        job = UploadJob(feed_date=dt.date.today(), paths=[])
+        worker.jobs[job.id] = job
+    _, token = _session(client)
+    feed = ("files", ("APE_SF.xlsx", _feed_bytes(tmp_path), "application/octet-stream"))
+    response = client.post("/upload", data={"csrf_token": token, "feed_date": dt.date.today().isoformat()},
+                           files=[feed])  # fmt: skip
+    assert response.status_code == 503 and response.headers["retry-after"] == "60"
+    assert "2 uploads are waiting to be processed (at most 2, ELT_MAX_WAITING_UPLOADS)" in response.text
+    assert _stored(tmp_path) == [] and len(worker.jobs) == 2
 
 
 def test_a_missing_table_reads_as_not_built_and_any_other_error_is_raised(
