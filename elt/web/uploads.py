@@ -26,7 +26,9 @@ from elt.dbt import run_dbt
 from elt.lock import warehouse_lock
 from elt.runs import record_run
 from elt.targets import Target
+from loaders.supplier_feeds.layouts import code_from_file_name, feed_layouts
 from loaders.supplier_feeds.source import load_supplier_stock
+from loaders.supplier_feeds.window import FeedDateWindow
 from loaders.workbooks.reader import OLE_MAGIC, ZIP_MAGIC
 from loaders.workbooks.report import LoadReport
 from loaders.workbooks.settings import WORKBOOK_SUFFIXES
@@ -83,6 +85,49 @@ def upload_root(target: Target) -> str:
     return (os.environ.get("ELT_UPLOAD_URL") or str(target.state_dir / "uploads")).rstrip("/")
 
 
+def expire_uploads(target: Target, keep_from: dt.date | None = None) -> list[str]:
+    """Delete the stored uploads of feed dates before `keep_from` (default: the first date of the feed-date
+    window: older ones can no longer be loaded, and the stock history has dropped them); returns the folders
+    deleted."""
+    first = FeedDateWindow.current().first if keep_from is None else keep_from
+    fs, root = fsspec.core.url_to_fs(upload_root(target))
+    if not fs.exists(root):
+        return []
+    expired = []
+    for entry in fs.ls(root, detail=False):
+        name = str(entry).rstrip("/").rsplit("/", 1)[-1]
+        try:
+            day = dt.date.fromisoformat(name)
+        except ValueError:
+            continue  # not a feed date's folder: not ours to delete
+        if day < first:
+            fs.rm(entry, recursive=True)
+            expired.append(name)
+    return sorted(expired)
+
+
+def remove_rejected(job: UploadJob) -> None:
+    """Delete the stored files the load rejected: nothing of them is in the warehouse, so nothing to replay."""
+    rejected = {result.file_name for result in (job.report.rejected if job.report else [])}
+    for url in job.paths:
+        if url.rsplit("/", 1)[-1] in rejected:
+            fs, path = fsspec.core.url_to_fs(url)
+            if fs.exists(path):
+                fs.rm(path)
+
+
+def check_supplier_code(name: str) -> None:
+    """Raise UploadRejected unless the name starts with a supplier code of seeds/suppliers.csv: a file the
+    loader would reject is never stored."""
+    layouts = feed_layouts()
+    code = code_from_file_name(name)
+    if code not in layouts:
+        raise UploadRejected(
+            f"{name}: unknown supplier code {code!r} (the file name starts with it); known codes: "
+            f"{', '.join(sorted(layouts))}"
+        )
+
+
 def check_workbook_content(name: str, data: bytes) -> None:
     """Raise UploadRejected unless `data` looks like an xlsx workbook: a zip archive (what .xlsx and .xlsm are),
     whatever the file name says."""
@@ -109,6 +154,7 @@ def store_upload(target: Target, feed_date: dt.date, name: str, data: bytes) -> 
             f"{safe_name}: {len(data) / 2**20:.1f} MB is over the {max_upload_bytes() / 2**20:.0f} MB limit"
         )
     check_workbook_content(safe_name, data)
+    check_supplier_code(safe_name)
     url = f"{upload_root(target)}/{feed_date.isoformat()}/{safe_name}"
     fs, path = fsspec.core.url_to_fs(url)
     fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
@@ -210,6 +256,11 @@ class UploadWorker:
                 except Exception as exc:  # shown on the job's page and kept in the run history
                     job.status, job.error = "failed", f"{type(exc).__name__}: {exc}"
                 finally:
+                    try:
+                        remove_rejected(job)
+                        expire_uploads(self.target)
+                    except Exception as exc:  # housekeeping: the job's outcome stands
+                        job.error = job.error or f"could not tidy the stored uploads: {exc}"
                     try:
                         run_in_child(record_run, self.target, "web upload", job.created_at, job.summary())
                     except Exception as exc:

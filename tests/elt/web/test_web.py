@@ -49,12 +49,15 @@ from elt.web.uploads import (
     UploadJob,
     UploadRejected,
     UploadWorker,
+    expire_uploads,
     load_memory_mb,
+    remove_rejected,
     run_in_child,
     safe_file_name,
     store_upload,
 )
 from loaders.workbooks.reader import OLE_MAGIC
+from loaders.workbooks.report import FileResult, LoadReport
 from tests.support.workbooks import write_xlsx
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -510,6 +513,26 @@ def test_an_upload_beyond_the_waiting_limit_is_refused_before_it_is_stored(
     assert _stored(tmp_path) == [] and len(worker.jobs) == 2
 
 
+def test_uploads_older_than_the_window_expire_and_rejected_files_are_not_kept(
+    target: Target, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ELT_UPLOAD_URL", str(tmp_path / "uploads"))
+    monkeypatch.setenv("ELT_TODAY", "2026-11-20")  # the window starts on 2026-10-21
+    feed = _feed_bytes(tmp_path)
+    for day in (dt.date(2026, 10, 1), dt.date(2026, 10, 20), dt.date(2026, 10, 21), dt.date(2026, 11, 20)):
+        store_upload(target, day, "APE_SF.xlsx", feed)
+    (tmp_path / "uploads" / "notes").mkdir()  # not a feed date's folder: left alone
+    assert expire_uploads(target) == ["2026-10-01", "2026-10-20"]
+    assert sorted(p.name for p in (tmp_path / "uploads").iterdir()) == ["2026-10-21", "2026-11-20", "notes"]
+
+    kept = store_upload(target, dt.date(2026, 11, 20), "BET_SF.xlsx", feed)
+    job = UploadJob(feed_date=dt.date(2026, 11, 20), paths=[f"{tmp_path}/uploads/2026-11-20/APE_SF.xlsx", kept])
+    job.report = LoadReport(results=[FileResult("APE_SF.xlsx", "supplier-stock", "APE", "rejected", reason="x"),
+                                     FileResult("BET_SF.xlsx", "supplier-stock", "BET", "loaded", rows=1)])  # fmt: skip
+    remove_rejected(job)
+    assert _stored(tmp_path) == ["2026-10-21/APE_SF.xlsx", "2026-11-20/BET_SF.xlsx"]
+
+
 def test_a_missing_table_reads_as_not_built_and_any_other_error_is_raised(
     target: Target, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -795,15 +818,22 @@ def test_rejected_files_show_their_reasons(
     site: dict[str, Any], browser: Any, screenshots: Path, tmp_path: Path
 ) -> None:
     mystery = write_xlsx(tmp_path / "XYZ_mystery.xlsx", [["Part", "Stock"], ["X1", 4]])
+    header_only = write_xlsx(tmp_path / "APE_header_only.xlsx", [["Part", "In Stock"]])
     notes = {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not a feed"}
     page = _new_page(browser)
-    _upload(page, site["url"], dt.date.today(), [mystery, notes])
+    _upload(page, site["url"], dt.date.today(), [mystery, notes, header_only])
     _shot(page, screenshots, "02-upload-rejected-files.png")
 
-    assert "Not stored: notes.txt: only .xlsx or .xlsm feeds are accepted" in page.inner_text(".not-stored")
-    outcome = _cells(page, "tr[data-file='XYZ_mystery.xlsx']")["outcome"]
-    assert outcome.startswith("rejected:") and "unknown supplier code 'XYZ'" in outcome
+    # Refused before they are stored: the file that is no workbook, and the one of an unknown supplier.
+    not_stored = page.locator(".not-stored").all_inner_texts()
+    assert "Not stored: notes.txt: only .xlsx or .xlsm feeds are accepted" in not_stored
+    assert any(t.startswith("Not stored: XYZ_mystery.xlsx: unknown supplier code 'XYZ'") for t in not_stored)
+    assert not (site["root"] / "uploads" / dt.date.today().isoformat() / "XYZ_mystery.xlsx").exists()
+    outcome = _cells(page, "tr[data-file='APE_header_only.xlsx']")["outcome"]
+    assert outcome.startswith("rejected:") and "no rows after the header row" in outcome
     assert "no file was loaded, so nothing was rebuilt" in page.inner_text("#processed")
+    # The loader's rejection is not kept either: nothing of it is in the warehouse.
+    assert not (site["root"] / "uploads" / dt.date.today().isoformat() / "APE_header_only.xlsx").exists()
 
     # Refused before anything is stored: the upload page says why, file by file.
     fake = {"name": "BET_stock.xlsx", "mimeType": "application/octet-stream", "buffer": b"a CSV,renamed\n1,2\n"}
@@ -1018,7 +1048,8 @@ def test_the_runs_page_lists_runs_with_status_duration_rows_and_failures(
     assert demo[2] == "ok" and "marts.ebay:" in demo[4] and "raw_supplier_stock.stock_feed_rows:" in demo[4]
     assert two_feeds[2] == "ok" and two_feeds[4].strip() == "raw_supplier_stock.stock_feed_rows: 23"
     assert rejected[2] == "failed" and "not stored: notes.txt: only .xlsx or .xlsm feeds are accepted" in rejected[5]
-    assert "XYZ_mystery.xlsx: unknown supplier code 'XYZ'" in rejected[5]
+    assert "not stored: XYZ_mystery.xlsx: unknown supplier code 'XYZ'" in rejected[5]
+    assert "APE_header_only.xlsx: no rows after the header row" in rejected[5]
     assert failed_build[2] == "failed" and "raw_supplier_stock.stock_feed_rows: 400" in failed_build[4]
     assert "test.elt.assert_newest_feeds_do_not_zero_most_listings" in failed_build[5]
 
