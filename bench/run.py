@@ -43,6 +43,12 @@ def bench_feeds(quick: bool, runs: int, folder: Path) -> list[Figure]:
     return figures(quick, runs, folder)
 
 
+def bench_hostile(quick: bool, runs: int, folder: Path) -> list[Figure]:
+    from bench.hostile import figures
+
+    return figures(quick, runs, folder)
+
+
 def bench_raw_load(quick: bool, runs: int, folder: Path) -> list[Figure]:
     from bench.raw_load import MODES, load_once, stock_item_records
 
@@ -257,6 +263,7 @@ def bench_ebay_push(quick: bool, runs: int, folder: Path) -> list[Figure]:
 
 BENCHMARKS: dict[str, Callable[[bool, int, Path], list[Figure]]] = {
     "feeds": bench_feeds,
+    "hostile": bench_hostile,
     "raw-load": bench_raw_load,
     "linnworks": bench_linnworks,
     "daily": bench_daily,

@@ -26,6 +26,7 @@ from loaders.product_master.source import load_products
 from loaders.registry import SOURCES
 from loaders.store_listings.source import load_stores
 from loaders.supplier_feeds.source import load_supplier_stock
+from loaders.supplier_feeds.window import today as feed_today
 from loaders.workbooks.report import LoadReport
 
 SUMMARY_TABLES = (
@@ -105,7 +106,7 @@ def load_api_sources(target: Target, echo: Callable[[str], None], skip: frozense
             continue
         started = time.monotonic()
         with resolve(source.demo)() as settings, environment(settings):
-            result = source.load_daily(target, Run(dt.date.today(), lambda _: None))
+            result = source.load_daily(target, Run(feed_today(), lambda _: None))
         if result.ok:
             seconds, tables = time.monotonic() - started, len(result.row_counts)
             echo(f"loaded {source.name} (sandbox): {result.rows} rows in {tables} tables, {seconds:.1f} s")
@@ -127,7 +128,7 @@ def run_demo(target: Target, workdir: Path, out_dir: Path, days: int, echo: Call
     started, started_at = time.monotonic(), dt.datetime.now(dt.UTC)
     target.state_dir.mkdir(parents=True, exist_ok=True)
     (target.state_dir / DEMO_MARK).write_text("elt demo loaded its sample here\n")
-    today = dt.date.today()
+    today = feed_today()  # ELT_TODAY when set: the feeds' dates are inside the loader's window
     sample = generate(workdir, last_day=today, days=days)
     echo(f"sample files in {workdir} ({days} days of feeds up to {today})")
 

@@ -70,14 +70,41 @@
 
 
 {#-
-    Feed dates are kept for `supplier_stock_retention_days` days counted back from the newest feed date:
-    `feed_date > retention_start(relation)` keeps them, relative to the newest date in `relation`.
+    Today, for the feed-date window: var `elt_today` (unit tests set it), else env ELT_TODAY (YYYY-MM-DD; tests
+    and replays of past days set it, and the loader reads the same), else the warehouse's current date.
 -#}
-{% macro retention_start(relation) -%}
-    cast({{ dbt.dateadd('day', -1 * var('supplier_stock_retention_days'), '(select max(feed_date) from ' ~ relation ~ ')') }} as date)
+{% macro feed_date_today() -%}
+    {%- set fixed = var('elt_today', '') or env_var('ELT_TODAY', '') -%}
+    {%- if fixed -%}
+        {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', fixed | string) -%}
+            {{ exceptions.raise_compiler_error("ELT_TODAY (or var elt_today) must be a date, YYYY-MM-DD: " ~ fixed) }}
+        {%- endif -%}
+        cast('{{ fixed }}' as date)
+    {%- else -%}
+        current_date
+    {%- endif -%}
 {%- endmacro %}
 
-{#- A post-hook: delete the feed dates of this model that fell out of the retention window. -#}
+{#-
+    Feed dates are kept for `supplier_stock_retention_days` days counted back from today (`feed_date_today`),
+    never from the newest feed date (one feed dated years ahead would otherwise push every other date out):
+    `feed_date > retention_start()` keeps them.
+-#}
+{% macro retention_start() -%}
+    cast({{ dbt.dateadd('day', -1 * var('supplier_stock_retention_days'), feed_date_today()) }} as date)
+{%- endmacro %}
+
+{#- The last feed date counted: `feed_date_days_ahead` days after today; later dates are ignored. -#}
+{% macro feed_date_window_end() -%}
+    cast({{ dbt.dateadd('day', var('feed_date_days_ahead'), feed_date_today()) }} as date)
+{%- endmacro %}
+
+{#- A condition: `column` is a feed date inside the window (after retention_start, up to the window's end). -#}
+{% macro in_feed_date_window(column='feed_date') -%}
+    ({{ column }} > {{ retention_start() }} and {{ column }} <= {{ feed_date_window_end() }})
+{%- endmacro %}
+
+{#- A post-hook: delete the feed dates of this model that are outside the window. -#}
 {% macro delete_outside_retention() -%}
-    delete from {{ this }} where feed_date <= {{ retention_start(this) }}
+    delete from {{ this }} where not {{ in_feed_date_window() }}
 {%- endmacro %}

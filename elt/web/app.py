@@ -6,9 +6,11 @@ mounts one router per page from `elt.web.pages`: upload (feeds in, jobs), ebay (
 zip), stock (positions, the bad API's products), suppliers (feeds of a day, a chart over the retention
 window), runs (history).
 
-Middleware, outermost first: the password (PasswordGuard), then the cross-site check (CrossSiteProtection).
+Middleware, outermost first: the Host check (TrustedHosts), the security headers (SecurityHeaders, also the
+trailing-slash redirect), the password (PasswordGuard), then the cross-site check (CrossSiteProtection).
 A new form needs nothing but `{{ csrf_field() }}` as its first element; its POST handler checks nothing itself:
-a POST (PUT, PATCH, DELETE…) without a valid token never reaches it."""
+a POST (PUT, PATCH, DELETE…) without a valid token never reaches it. An inline `<script>` or `<style>` needs
+`{{ csp_nonce_attribute() }}` (the Content-Security-Policy blocks one without it)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from fastapi import FastAPI
 from elt.targets import Target
 from elt.web.csrf import CrossSiteProtection
 from elt.web.forms import max_upload_total_bytes
+from elt.web.headers import SecurityHeaders, TrustedHosts
 from elt.web.pages import ebay, runs, stock, suppliers, upload
 from elt.web.refresh import BadApiRefresher, configured_base_url
 from elt.web.site import NOT_BUILT, PasswordGuard, Site, Warehouse
@@ -50,6 +53,7 @@ def create_app(target: Target, refresh_badapi: bool | None = None) -> FastAPI:
         docs_url=None,  # FastAPI's own pages would sit outside the password: the app has no API to document
         redoc_url=None,
         openapi_url=None,
+        redirect_slashes=False,  # SecurityHeaders redirects /upload/ to /upload, relative: no Host in it
     )
     app.state.site = Site(target=target, warehouse=Warehouse(target), worker=UploadWorker(target), refresher=refresher)
     app.state.refresher = refresher
@@ -57,5 +61,7 @@ def create_app(target: Target, refresh_badapi: bool | None = None) -> FastAPI:
     for page in (upload, ebay, stock, suppliers, runs):
         app.include_router(page.router)
     app.add_middleware(CrossSiteProtection, max_body_bytes=max_upload_total_bytes, refuse=app.state.site.refused)
-    app.add_middleware(PasswordGuard)  # added last: runs first
+    app.add_middleware(PasswordGuard)
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(TrustedHosts)  # added last: runs first
     return app

@@ -1,6 +1,7 @@
 """What every page of the web app shares: the password guard, the warehouse reader (queries under the warehouse
 lock, "not built yet" for missing tables, the last answer while a load holds the warehouse), the templates (with
-the `csrf_field()` global every form renders first), and the `Site` the pages receive as a dependency."""
+the `csrf_field()` global every form renders first, and `csp_nonce_attribute()` every inline script and style
+carries), and the `Site` the pages receive as a dependency."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from elt.lock import WarehouseBusy, warehouse_lock
 from elt.targets import Target, TargetError
 from elt.web.csrf import csrf_field
+from elt.web.headers import csp_attribute
 from elt.web.refresh import BadApiRefresher
 from elt.web.uploads import UploadWorker
 
@@ -39,6 +41,7 @@ _MISSING_TABLE = re.compile(
 )
 _DUCKDB_LOCKED = "Could not set lock on file"
 TEMPLATES.env.globals["csrf_field"] = pass_context(lambda context: csrf_field(context["request"]))
+TEMPLATES.env.globals["csp_nonce_attribute"] = pass_context(lambda context: csp_attribute(context["request"]))
 
 
 def password_given(authorization: str | None) -> str:

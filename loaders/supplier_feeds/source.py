@@ -17,6 +17,7 @@ import pyarrow as pa
 from loaders.contract import Warehouse
 from loaders.supplier_feeds.checks import Row, checked_feed_rows
 from loaders.supplier_feeds.layouts import FeedLayout, code_from_file_name, feed_layouts
+from loaders.supplier_feeds.window import FeedDateWindow
 from loaders.workbooks.files import InputFile
 from loaders.workbooks.landing import batches, now, reject, whole_file
 from loaders.workbooks.pipeline import find_inputs, land
@@ -136,9 +137,17 @@ def feeds_for(
 
 
 def load_supplier_stock(target: Warehouse, paths: Sequence[str], feed_date: dt.date) -> LoadReport:
-    """Load stock feed files (or folders of them) for one feed date."""
+    """Load stock feed files (or folders of them) for one feed date. A feed date outside the window
+    (loaders.supplier_feeds.window) rejects every file, with the reason, and nothing lands."""
     report = LoadReport(table="stock_feed_rows")
-    feeds = feeds_for(find_inputs(paths, "supplier-stock", report), feed_layouts(), feed_date, report)
+    files = find_inputs(paths, "supplier-stock", report)
+    out_of_window = FeedDateWindow.current().refusal(feed_date)
+    if out_of_window:
+        for file in files:
+            code = code_from_file_name(file.name) or None
+            reject(report, FileResult(file.name, "supplier-stock", code), out_of_window)
+        return report
+    feeds = feeds_for(files, feed_layouts(), feed_date, report)
 
     def resource_for(unreadable: set[str], attempt: LoadReport) -> object:
         return stock_feed_rows([feed for feed in feeds if feed.file.url not in unreadable], attempt)

@@ -15,13 +15,21 @@ from loaders.workbooks.settings import DATASET_NAME
 @click.command("supplier-stock")
 @click.argument("paths", nargs=-1, required=True, metavar="PATH…")
 @click.option(
-    "--date", "feed_date", type=click.DateTime(["%Y-%m-%d"]), metavar="YYYY-MM-DD", help="Feed date (default today)."
+    "--date",
+    "feed_date",
+    type=click.DateTime(["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="Feed date (default today), within the retention window up to tomorrow.",
 )
 def command(warehouse: Warehouse, echo: Echo, paths: tuple[str, ...], feed_date: dt.datetime | None) -> LoadResult:
     """Stock feed files or folders of them (local paths or URLs such as gs://bucket/feeds/)."""
     from loaders.supplier_feeds.source import load_supplier_stock
+    from loaders.supplier_feeds.window import FeedDateWindow, today
 
-    day = feed_date.date() if feed_date else dt.date.today()
+    day = feed_date.date() if feed_date else today()
+    out_of_window = FeedDateWindow.current().refusal(day)
+    if out_of_window:  # refused before a file is opened or the warehouse written
+        raise click.BadParameter(out_of_window, param_hint="'--date'")
     echo(f"supplier stock for {day}")
     return load_supplier_stock(warehouse, paths, day)
 

@@ -21,6 +21,12 @@ we read it: error codes it does not know (#SPILL!, #CALC!) are blanks like the o
 their relationships. Legacy .xls (and .xlsb, .ods), which calamine also read, are refused, saying so. Element
 names are matched with expat's namespace handling, so `x:` prefixes do not matter; a DOCTYPE (and with it any
 entity declaration) is refused, so no entity expansion or external entity can happen.
+
+Hostile files cost time and memory linear in their size, bounded by the sheet size limit: character data is
+kept only inside value and string elements (<v>, <t>; a cell's own text where <v> tags were taken out) and
+joined once, never by repeated concatenation (2 million newlines between tags once took 87 s); one cell's
+text is capped at MAX_CELL_CHARS; elements nested deeper than MAX_XML_DEPTH are refused (4 million levels once
+took 669 MB).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import posixpath
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from array import array
 from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
@@ -52,6 +59,14 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # compound file: encrypted OOXML, or a legacy .xls
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")  # the stream an encrypted OOXML file holds
 CHUNK_BYTES = 64 * 1024
+# Excel's limit on one cell's text ("Total number of characters that a cell can contain: 32,767", Excel
+# specifications and limits: https://support.microsoft.com/en-us/office/excel-specifications-and-limits-1672b34d-7043-467e-8e27-269d656771c3).
+# A cell or shared string longer than that was not written by Excel: the file is refused.
+MAX_CELL_CHARS = 32_767
+# How deep elements may nest in any part. A worksheet needs about 10 levels (worksheet, sheetData, row, c, is,
+# r, t; extLst and mc:AlternateContent a few more); expat keeps every open element, so millions of levels cost
+# gigabytes while the file stays a few KB. Deeper is refused.
+MAX_XML_DEPTH = 64
 
 _RELATIONSHIPS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _MAIN_NAMESPACE = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -89,6 +104,42 @@ def _refuse_doctype(*_: object) -> None:
     raise WorkbookError("it declares a DOCTYPE (entity declarations are refused): not read")
 
 
+def _too_deep(part: str) -> WorkbookError:
+    return WorkbookError(
+        f"{part} nests elements more than {MAX_XML_DEPTH} deep (a spreadsheet needs about 10): not read"
+    )
+
+
+def _too_long(where: str) -> WorkbookError:
+    return WorkbookError(f"{where} holds more than {MAX_CELL_CHARS:,} characters, Excel's limit for one cell: not read")
+
+
+def _depth_bounded(target: Any, part: str) -> _Target:
+    """`target` behind start/end callbacks that refuse elements nested deeper than MAX_XML_DEPTH."""
+    inner_start, inner_end = getattr(target, "start", None), getattr(target, "end", None)
+    depth = 0
+
+    def start(tag: str, attrib: dict[str, str]) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > MAX_XML_DEPTH:
+            raise _too_deep(part)
+        if inner_start is not None:
+            inner_start(tag, attrib)
+
+    def end(tag: str) -> None:
+        nonlocal depth
+        depth -= 1
+        if inner_end is not None:
+            inner_end(tag)
+
+    bounded = _Target()
+    bounded.start, bounded.end = start, end
+    if hasattr(target, "data"):
+        bounded.data = target.data
+    return bounded
+
+
 def _parser(target: Any) -> ET.XMLParser:
     """An expat parser (namespace-aware, through ElementTree's C XMLParser) that calls `target` and refuses any
     DOCTYPE, so entities other than the five predefined ones and character references cannot occur."""
@@ -97,7 +148,10 @@ def _parser(target: Any) -> ET.XMLParser:
 
 
 class _Target:
-    """A parser target whose callbacks are set as attributes (closures: cheaper than methods)."""
+    """A parser target whose callbacks are set as attributes (closures: cheaper than methods). `bounded`: its
+    callbacks refuse nesting deeper than MAX_XML_DEPTH themselves (else `Workbook._parse` wraps them)."""
+
+    bounded = False
 
     start: Callable[[str, dict[str, str]], None]
     end: Callable[[str], None]
@@ -236,11 +290,11 @@ class Workbook:
             with self._archive.open(info) as stream:
                 while chunk := stream.read(CHUNK_BYTES):
                     yield chunk
-        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
-            raise WorkbookError(f"not a readable xlsx workbook ({part}: {exc})") from None
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
+            raise WorkbookError(f"not a readable xlsx workbook ({part}: {exc})") from None  # zlib: the fuzz pass
 
     def _parse(self, part: str, target: Any) -> None:
-        parser = _parser(target)
+        parser = _parser(target if getattr(target, "bounded", False) else _depth_bounded(target, part))
         try:
             for chunk in self._stream(part):
                 parser.feed(chunk)
@@ -501,37 +555,56 @@ def _shared_strings_target(strings: SharedStrings) -> _Target:
     """Callbacks that append each <si> of sharedStrings.xml to `strings`."""
     ns = _MAIN_NAMESPACE
     T, SI, RPH = ns + "t", ns + "si", ns + "rPh"
-    seen_root = preserve = False
-    phonetic = 0
-    text: str | None = None
+    seen_root = preserve = collecting = False
+    phonetic = depth = size = 0
+    text: str | None = None  # the current <t>'s first piece of text; `pieces` holds it and the rest, if any
+    pieces: list[str] | None = None
     runs: list[str] = []
     runs_append, extend, ends_append = runs.append, strings._data.extend, strings._ends.append
     buffer = strings._data
 
     def start(tag: str, attrib: dict[str, str]) -> None:
-        nonlocal preserve, phonetic, text, seen_root, T, SI, RPH
+        nonlocal preserve, phonetic, text, pieces, seen_root, collecting, depth, T, SI, RPH
+        depth += 1
+        if depth > MAX_XML_DEPTH:
+            raise _too_deep("sharedStrings.xml")
         if tag == T:
-            text = None
+            text = pieces = None
+            collecting = not phonetic
             preserve = bool(attrib) and attrib.get(_XML_SPACE) == "preserve"
         elif tag == RPH:
             phonetic += 1
+            collecting = False
         elif not seen_root:
             seen_root, ns = True, _namespace_of(tag)
             T, SI, RPH = ns + "t", ns + "si", ns + "rPh"
 
     def data(chunk: str) -> None:
-        nonlocal text
-        text = chunk if text is None else text + chunk
+        nonlocal text, pieces, size
+        if not collecting:
+            return  # text between elements (newlines, indentation) is never kept
+        if text is None:
+            text = chunk
+        else:
+            if pieces is None:
+                pieces = [text]
+            pieces.append(chunk)
+        size += len(chunk)
+        if size > MAX_CELL_CHARS:
+            raise _too_long(f"shared string {len(strings) + 1:,}")
 
     def end(tag: str) -> None:
-        nonlocal phonetic
+        nonlocal phonetic, collecting, depth, size
+        depth -= 1
         if tag == T:
+            collecting = False
             if not phonetic:
-                piece = text or ""
+                piece = ("".join(pieces) if pieces is not None else text) or ""
                 runs_append(piece if preserve else piece.strip(" \t\r\n"))
         elif tag == SI:
             value = runs[0] if len(runs) == 1 else "".join(runs)
             runs.clear()
+            size = 0
             if "_x" in value:
                 value = unescape(value)
             extend(value.encode("utf-8", "surrogatepass"))
@@ -541,6 +614,7 @@ def _shared_strings_target(strings: SharedStrings) -> _Target:
 
     target = _Target()
     target.start, target.end, target.data = start, end, data
+    target.bounded = True
     return target
 
 
@@ -564,7 +638,9 @@ def _sheet_target(
 
     `columns`: the 1-based columns to decode (None: all); rows then have max(columns) values. A cell's value is
     the text of its <v>, or, in parts of the stream whose <v> tags were taken out (`bare`), its own text.
-    Character data accumulates in `text` from the start of each <c>, <v> or inline <t>.
+    Character data is kept only where it can be a value (`collecting`): inside <v>, inside an inline <t>, and
+    inside a bare <c> (outside its <f>); the first piece in `text`, any more in `pieces`, joined once when read
+    (`collected`). A cell's text over MAX_CELL_CHARS, or elements nested deeper than MAX_XML_DEPTH, are refused.
     """
     ns = _MAIN_NAMESPACE
     C, V, ROW = ns + "c", ns + "v", ns + "row"
@@ -579,6 +655,9 @@ def _sheet_target(
     since = 0
     cell: dict[str, str] = {}
     text: str | None = None
+    pieces: list[str] | None = None
+    collecting = False
+    depth = size = inline_size = 0
     value: str | None = None  # the text of the current cell's <v>
     inline: list[str] | None = None  # text runs of the current cell's inline string (<is>)
     in_inline = in_phonetic = preserve = False
@@ -593,40 +672,53 @@ def _sheet_target(
         return column_of(letters) or _column_number(letters)
 
     def other_start(tag: str, attrib: dict[str, str]) -> None:
-        nonlocal seen_root, ns, C, V, ROW, inline, in_inline, in_phonetic, preserve, text
+        nonlocal seen_root, ns, C, V, ROW, inline, in_inline, in_phonetic, preserve, text, pieces, collecting
+        nonlocal size, inline_size
         if not seen_root:
             seen_root, ns = True, _namespace_of(tag)
             C, V, ROW = ns + "c", ns + "v", ns + "row"
             return
         name = tag[len(ns) :] if tag.startswith(ns) else _local(tag)
         if name == "is":
-            inline, in_inline = [], True
+            inline, in_inline, collecting, inline_size = [], True, False, 0
         elif name == "t" and in_inline and not in_phonetic:
-            preserve, text = attrib.get(_XML_SPACE) == "preserve", None
+            preserve, text, pieces, collecting, size = attrib.get(_XML_SPACE) == "preserve", None, None, True, 0
         elif name == "rPh":
-            in_phonetic = True
+            in_phonetic, collecting = True, False
+        elif name == "f":
+            collecting = False  # a formula's text is not the cell's value
 
     def other_end(tag: str) -> None:
-        nonlocal in_inline, in_phonetic, text
+        nonlocal in_inline, in_phonetic, text, pieces, collecting, inline_size
         name = tag[len(ns) :] if tag.startswith(ns) else _local(tag)
         if name == "t" and in_inline and not in_phonetic and inline is not None:
-            piece = text or ""
+            collecting = False
+            piece = collected() or ""
+            inline_size += len(piece)
+            if inline_size > MAX_CELL_CHARS:
+                raise _too_long(f"sheet {sheet.name!r}: a cell at row {row_number}")
             inline.append(piece if preserve else piece.strip(" \t\r\n"))
         elif name == "f":
-            text = None  # a formula's text is not the cell's value
+            text = pieces = None
+            collecting = bare  # a bare cell's value may follow its formula
         elif name == "is":
-            in_inline = False
+            in_inline = collecting = False
         elif name == "rPh":
             in_phonetic = False
 
     def start(tag: str, attrib: dict[str, str]) -> None:
-        nonlocal text, cell, value, inline, row_number, unnumbered, values, nonempty, row_last_column
-        nonlocal last_ref, previous_ref, since
+        nonlocal text, pieces, collecting, depth, size, cell, value, inline, row_number, unnumbered, values
+        nonlocal nonempty, row_last_column, last_ref, previous_ref, since
+        depth += 1
+        if depth > MAX_XML_DEPTH:
+            raise _too_deep(f"sheet {sheet.name!r} (row {row_number})")
         if tag == C:
             cell = attrib
-            value = inline = text = None
+            value = inline = text = pieces = None
+            collecting, size = bare, 0
         elif tag == V:
-            text = None
+            text = pieces = None
+            collecting, size = True, 0
         elif tag == ROW:
             number = attrib.get("r")
             if number is None:
@@ -642,8 +734,25 @@ def _sheet_target(
             other_start(tag, attrib)
 
     def data(chunk: str) -> None:
-        nonlocal text
-        text = chunk if text is None else text + chunk
+        nonlocal text, pieces, size
+        if not collecting:
+            return  # text between elements (newlines, indentation) is never kept
+        if text is None:
+            text = chunk
+        else:
+            if pieces is None:
+                pieces = [text]
+            pieces.append(chunk)
+        size += len(chunk)
+        if size > MAX_CELL_CHARS:
+            raise _too_long(f"sheet {sheet.name!r}: a cell at row {row_number}")
+
+    def collected() -> str | None:
+        """The text collected since it was last reset, joined once."""
+        nonlocal text, pieces
+        if pieces is not None:
+            text, pieces = "".join(pieces), None
+        return text
 
     def unreferenced_column() -> int:
         """The column of a cell without a reference: the one after the previous cell's."""
@@ -651,11 +760,13 @@ def _sheet_target(
 
     def end(tag: str) -> None:
         nonlocal value, row_number, unnumbered, nonempty, row_last_column, last_ref, previous_ref, since
-        nonlocal last_row, last_column
+        nonlocal last_row, last_column, collecting, depth
+        depth -= 1
         if tag == C:
+            collecting = False
             if value is None:
                 if bare:
-                    value = text
+                    value = collected()
                 if value is None and inline is None:  # no value: an empty or style-only cell
                     ref = cell.get("r")
                     if ref is None:
@@ -704,7 +815,8 @@ def _sheet_target(
             else:
                 values[column - 1] = typed_value(cell_type, cell.get("s"), value)  # type: ignore[arg-type]
         elif tag == V:
-            value = text
+            collecting = False
+            value = collected()
         elif tag == ROW:
             if nonempty:
                 done_append((row_number, values))
@@ -800,7 +912,7 @@ def _open_zip(file: IO[bytes]) -> zipfile.ZipFile:
         raise WorkbookError(f"not a readable xlsx workbook ({what})")
     try:
         return zipfile.ZipFile(file)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:  # found by the fuzz pass
         raise WorkbookError(f"not a readable xlsx workbook (a damaged zip archive: {exc})") from None
 
 

@@ -724,6 +724,23 @@ def test_an_empty_base_url_leaves_that_api_out_of_the_deployment(tmp_path: Path)
     assert not [call for call in calls if call[:3] == ["gcloud", "scheduler", "jobs"] and "elt-badapi" in call]
 
 
+def test_ebay_stores_get_their_secrets_on_the_daily_job_alone_and_the_push_switched_on(tmp_path: Path) -> None:
+    calls = _run_deploy_scripts(tmp_path, EBAY_STORES="AMS cpo")
+    jobs = {call[4]: call for call in calls if call[:4] == ["gcloud", "run", "jobs", "deploy"]}
+    ebay = ["SOURCES__EBAY__CLIENT_ID", "SOURCES__EBAY__CLIENT_SECRET", "SOURCES__EBAY__AMS__REFRESH_TOKEN",
+            "SOURCES__EBAY__CPO__REFRESH_TOKEN"]  # fmt: skip
+    created = [call[3] for call in calls if call[:3] == ["gcloud", "secrets", "create"]]
+    assert set(ebay) <= set(created)
+    daily = _option(jobs["elt-daily"], "--set-secrets") or ""
+    assert all(f"{name}={name}:latest" in daily for name in ebay)
+    assert all("SOURCES__EBAY__" not in (_option(call, "--set-secrets") or "") for name, call in jobs.items()
+               if name != "elt-daily")  # fmt: skip
+    assert "ELT_PUSH_EBAY=true" in (_option(jobs["elt-daily"], "--set-env-vars") or "")
+    (tmp_path / "none").mkdir()
+    without = _run_deploy_scripts(tmp_path / "none")
+    assert not [call for call in without if "SOURCES__EBAY__CLIENT_ID" in " ".join(call)]  # no stores: no eBay
+
+
 def _elt() -> str:
     beside_python = Path(sys.executable).with_name("elt")
     found = str(beside_python) if beside_python.exists() else shutil.which("elt")

@@ -25,8 +25,10 @@ from elt.targets import Target
 from sandboxes.linnworks import running_sandbox
 from sandboxes.samples import generate
 from tests.support.bigquery.emulator import EmulatorUnavailable, install, running_emulator
+from tests.support.today import fixed_today
 
 DAY = dt.date(2026, 11, 20)
+_today = fixed_today(DAY)
 
 
 def _elt(env: dict[str, str], *args: str) -> subprocess.Popen[str]:

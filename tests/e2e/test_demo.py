@@ -50,6 +50,7 @@ def test_elt_run_loads_what_is_configured_then_builds(tmp_path: Path) -> None:
     env = {
         **os.environ,
         "ELT_DUCKDB_PATH": str(tmp_path / "run.duckdb"),
+        "ELT_TODAY": day.isoformat(),  # the feed dates are inside the window whatever the date the test runs on
         "SOURCES__SUPPLIER_STOCK__PRODUCTS_URL": str(sample.product_master),
         "SOURCES__SUPPLIER_STOCK__STORES_URL": str(sample.root),
         "SOURCES__SUPPLIER_STOCK__FEEDS_URL": str(sample.root / "feeds" / "{date}"),

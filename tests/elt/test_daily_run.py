@@ -19,9 +19,11 @@ import pytest
 from elt.targets import Target
 from sandboxes.samples import generate
 from sandboxes.wdn.server import running_wdn_sandbox
+from tests.support.today import fixed_today
 from tests.support.warehouse import query
 
 DAY = dt.date(2026, 11, 20)
+_today = fixed_today(DAY)
 
 
 @pytest.fixture

@@ -35,9 +35,11 @@ from elt.web.app import create_app
 from loaders.product_master.source import load_products
 from loaders.store_listings.source import load_stores
 from loaders.supplier_feeds.source import load_supplier_stock
+from tests.support.today import fixed_today
 from tests.support.workbooks import write_workbook, write_xlsx
 
 DAY = dt.date(2026, 11, 1)
+_today = fixed_today(DAY + dt.timedelta(days=1))
 PARTS = [f"P{i}" for i in range(20)]
 
 
@@ -116,7 +118,7 @@ def _refused_everywhere(target: Target, out: Path, reason: str) -> None:
     cli = _cli_export(target, out)
     assert cli.exit_code == 1 and reason in cli.output, cli.output
     assert not out.exists()
-    with TestClient(create_app(target, refresh_badapi=False)) as web:
+    with TestClient(create_app(target, refresh_badapi=False), base_url="http://localhost") as web:
         page = web.get("/ebay").text
         assert "The Revise files are not available" in page and reason in page and 'id="download"' not in page
         download = web.get("/ebay/revise.zip")
@@ -148,7 +150,7 @@ def test_after_a_failed_build_only_a_complete_passing_build_unblocks_the_export(
     assert last_build(zeroing_night).status == "passed"
     cli = _cli_export(zeroing_night, tmp_path / "cli")
     assert cli.exit_code == 0, cli.output
-    with TestClient(create_app(zeroing_night, refresh_badapi=False)) as web:
+    with TestClient(create_app(zeroing_night, refresh_badapi=False), base_url="http://localhost") as web:
         assert 'id="download"' in web.get("/ebay").text
         download = web.get("/ebay/revise.zip")
     assert download.status_code == 200

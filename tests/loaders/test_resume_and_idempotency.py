@@ -19,9 +19,11 @@ from loaders.product_master.source import load_products
 from loaders.store_listings.source import load_stores
 from loaders.supplier_feeds.source import load_supplier_stock
 from sandboxes.samples import generate
+from tests.support.today import fixed_today
 from tests.support.warehouse import query
 
 DAY = dt.date(2026, 11, 20)
+_today = fixed_today(DAY)
 FPS_ROWS = 120_000
 LINEAGE = {"_dlt_load_id", "_dlt_id", "loaded_at", "rejected_at"}
 

@@ -31,6 +31,7 @@ from loaders.supplier_feeds.source import load_supplier_stock
 from sandboxes.linnworks import Sandbox, running_sandbox
 from tests.support import REPO_ROOT
 from tests.support.linnworks import assert_lands_exactly
+from tests.support.today import fixed_today
 from tests.support.warehouse import query
 from tests.support.workbooks import write_workbook, write_xlsx
 
@@ -137,6 +138,7 @@ def test_no_secret_or_session_token_appears_in_debug_output_state_files_or_wareh
 
 # -- names that look like SQL ------------------------------------------------------------------------------
 DAY = dt.date(2026, 11, 20)
+_today = fixed_today(DAY)
 NAUGHTY = [
     "O'NEIL",
     "'; DROP TABLE raw_supplier_stock.products; --",

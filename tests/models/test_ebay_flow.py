@@ -16,10 +16,12 @@ from elt.targets import Target
 from loaders.product_master.source import load_products
 from loaders.store_listings.source import load_stores
 from loaders.supplier_feeds.source import load_supplier_stock
+from tests.support.today import fixed_today
 from tests.support.warehouse import query
 from tests.support.workbooks import write_workbook, write_xlsx
 
 DAY1, DAY2 = dt.date(2026, 11, 19), dt.date(2026, 11, 20)
+_today = fixed_today(DAY2)
 MASTER = ["Custom Label", "Part Number", "Supplier", "Quantity"]
 STORE = ["Item ID", "Brand", "Custom Label", "Qty", "Title", "Price", "Prefix", "UK/RTG"]
 

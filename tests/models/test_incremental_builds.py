@@ -9,6 +9,7 @@ import hashlib
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from elt.build_scope import daily_build_args, untested_feed_dates_since
 from elt.dbt import run_dbt
@@ -17,10 +18,12 @@ from loaders.product_master.source import load_products
 from loaders.store_listings.source import load_stores
 from loaders.supplier_feeds.source import load_supplier_stock
 from sandboxes.samples import SampleFiles, generate
+from tests.support.today import fixed_today
 from tests.support.warehouse import query
 from tests.support.workbooks import write_workbook
 
 DAY = dt.date(2026, 11, 20)
+_today = fixed_today(DAY)
 RETENTION = {"supplier_stock_retention_days": 2}  # short, so that the builds also drop days out of the window
 TABLES = (
     "intermediate.int_supplier_stock__latest_feed_rows",
@@ -61,7 +64,9 @@ def _changed_product_master(original: Path, path: Path) -> Path:
     return write_workbook(path, sheets)
 
 
-def test_daily_incremental_builds_end_where_a_full_rebuild_of_the_same_data_does(tmp_path: Path) -> None:
+def test_daily_incremental_builds_end_where_a_full_rebuild_of_the_same_data_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sample = generate(tmp_path / "files", last_day=DAY, days=4)
     later = generate(tmp_path / "later", last_day=DAY, days=1, seed=8)  # other store listings
     target = Target.from_options("duckdb", tmp_path / "warehouse.duckdb")
@@ -70,6 +75,7 @@ def test_daily_incremental_builds_end_where_a_full_rebuild_of_the_same_data_does
     assert load_stores(target, [str(p) for p in sample.store_workbooks]).ok
 
     for number, day in enumerate(days):
+        monkeypatch.setenv("ELT_TODAY", day.isoformat())  # each day's build runs on that day: the window moves
         assert load_supplier_stock(target, [str(sample.feed_dirs[day])], day).ok
         if number == 2:  # a second feed for the day before, with other quantities: the last loaded wins
             assert load_supplier_stock(target, [str(sample.feed_dirs[day])], days[1]).ok

@@ -21,6 +21,7 @@ from loaders.product_master.source import load_products
 from loaders.store_listings.source import load_stores
 from loaders.supplier_feeds.source import load_supplier_stock
 from sandboxes.linnworks import Dataset, running_sandbox, sku_for
+from tests.support.today import fixed_today
 from tests.support.warehouse import query
 from tests.support.workbooks import write_workbook, write_xlsx
 
@@ -28,6 +29,7 @@ WINDOW = 2.0
 """Seconds of the sandbox's (and the loader's) rate-limit window: a shortened minute."""
 SANDBOX = {"items": 300, "orders": 400, "rate_window_seconds": WINDOW}
 FEED_DAY = dt.date(2026, 11, 20)
+_today = fixed_today(FEED_DAY)
 MASTER = ["Custom Label", "Part Number", "Supplier", "Quantity"]
 STORE = ["Item ID", "Brand", "Custom Label", "Qty", "Title", "Price", "Prefix", "UK/RTG"]
 L0, L1, L2, L3 = (sku_for(i) for i in range(4))

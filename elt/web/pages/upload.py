@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from elt.web.forms import MAX_FILES_PER_UPLOAD, max_upload_total_bytes, read_upload_form
 from elt.web.site import Site, site
-from elt.web.uploads import UploadJob, UploadRejected, max_upload_bytes, store_upload
+from elt.web.uploads import UploadJob, UploadRejected, max_upload_bytes, max_waiting_uploads, store_upload
+from loaders.supplier_feeds.window import FeedDateWindow, today
 
 router = APIRouter()
 Shared = Annotated[Site, Depends(site)]
@@ -23,11 +24,13 @@ def index() -> RedirectResponse:
 
 
 def upload_page(request: Request, shared: Site, error: str | None = None, status_code: int = 200) -> HTMLResponse:
+    window = FeedDateWindow.current()
     return shared.page(
         request,
         "upload.html",
         status_code=status_code,
-        today=dt.date.today().isoformat(),
+        today=today().isoformat(),
+        window=window,
         jobs=shared.worker.recent(),
         error=error,
         max_mb=max_upload_bytes() / 2**20,
@@ -43,7 +46,17 @@ def upload_form(request: Request, shared: Shared) -> HTMLResponse:
 
 @router.post("/upload")
 async def upload(request: Request, shared: Shared) -> Response:
-    """Feed files and a feed date; too big an upload is refused before (or as soon as) it is read."""
+    """Feed files and a feed date; too big an upload is refused before (or as soon as) it is read, and one that
+    would wait behind too many others before it is stored."""
+    waiting, limit = shared.worker.waiting(), max_waiting_uploads()
+    if waiting >= limit:
+        error = (
+            f"{waiting} uploads are waiting to be processed (at most {limit}, ELT_MAX_WAITING_UPLOADS): "
+            "nothing of this one was stored; send it again when they are done"
+        )
+        response = upload_page(request, shared, error=error, status_code=503)
+        response.headers["Retry-After"] = "60"
+        return response
     try:
         form = await read_upload_form(request)
     except UploadRejected as exc:
@@ -53,6 +66,9 @@ async def upload(request: Request, shared: Shared) -> Response:
             feed_date = dt.date.fromisoformat(form.fields.get("feed_date", "").strip())
         except ValueError:
             return upload_page(request, shared, error="pick the feed date (YYYY-MM-DD)", status_code=400)
+        out_of_window = FeedDateWindow.current().refusal(feed_date)
+        if out_of_window:  # refused before a byte is stored
+            return upload_page(request, shared, error=out_of_window, status_code=400)
         if not form.files:
             return upload_page(request, shared, error="choose one or more .xlsx feed files", status_code=400)
         paths, refused = [], []

@@ -1,12 +1,13 @@
 {#-
     Supplier stock per (supplier, custom_label, feed_date), for the last `supplier_stock_retention_days` days
-    counted back from the newest feed date. Feed part numbers map to custom labels through the product master on
-    supplier AND part number; when several of a supplier's parts share a custom label, the largest quantity counts.
+    counted back from today (dates more than `feed_date_days_ahead` days ahead are ignored). Feed part numbers
+    map to custom labels through the product master on supplier AND part number; when several of a supplier's
+    parts share a custom label, the largest quantity counts.
 
     Incremental: a build redoes the feed dates loaded since the last one; every date when the product master or
-    the RTG store's listings were loaded since (they change what a date maps to). Dates that fall out of the
-    retention window are deleted after each build. BigQuery: a partition per feed date, expiring with the
-    retention window; clustered by supplier.
+    the RTG store's listings were loaded since (they change what a date maps to). Dates outside the window
+    are deleted after each build. BigQuery: a partition per feed date, expiring with the retention window
+    (which partition expiry also counts from today); clustered by supplier.
 -#}
 {{ config(incremental_by_feed_date(
     cluster_by=['supplier'], partition_expiration_days=var('supplier_stock_retention_days')
@@ -89,7 +90,7 @@ final as (
         loaded_at
 
     from unioned
-    where feed_date > {{ retention_start(ref('int_supplier_stock__latest_feed_rows')) }}
+    where {{ in_feed_date_window() }}
 
 )
 

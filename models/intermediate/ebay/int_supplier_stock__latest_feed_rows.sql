@@ -1,6 +1,7 @@
 {#-
     The rows of the feed that counts for each supplier and day (the last one loaded), with its quantity rule.
-    Feed dates within the retention window (var supplier_stock_retention_days, counted back from the newest).
+    Feed dates within the window: the last supplier_stock_retention_days days counted back from today, up to
+    feed_date_days_ahead days ahead (macro in_feed_date_window).
     Incremental: a build redoes only the feed dates loaded since the last one (a reload replaces its date).
 -#}
 {{ config(incremental_by_feed_date()) }}
@@ -11,7 +12,7 @@ stock_feed_rows as (
 
     select * from {{ ref('stg_supplier_stock__stock_feed_rows') }}
     where {{ feed_dates_to_rebuild(ref('stg_supplier_stock__stock_feed_rows')) }}
-        and feed_date > {{ retention_start(ref('stg_supplier_stock__stock_feed_rows')) }}
+        and {{ in_feed_date_window() }}
 
 ),
 

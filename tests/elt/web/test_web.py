@@ -43,8 +43,21 @@ from elt.targets import Target
 from elt.web import site as web_site
 from elt.web.app import NOT_BUILT, Warehouse, create_app
 from elt.web.refresh import REFRESH_SECONDS, BadApiRefresher, Countdown, countdown
-from elt.web.uploads import UploadRejected, safe_file_name, store_upload
+from elt.web.uploads import (
+    MAX_NAME_BYTES,
+    OutOfMemory,
+    UploadJob,
+    UploadRejected,
+    UploadWorker,
+    expire_uploads,
+    load_memory_mb,
+    remove_rejected,
+    run_in_child,
+    safe_file_name,
+    store_upload,
+)
 from loaders.workbooks.reader import OLE_MAGIC
+from loaders.workbooks.report import FileResult, LoadReport
 from tests.support.workbooks import write_xlsx
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -63,8 +76,10 @@ FPS_HEADER = ["Product Code", "Short Description", "MFG Code", "Free Stock Avail
 
 @pytest.fixture
 def client(target: Target, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    """The app over an empty warehouse (no bad-API refresh), uploads kept under tmp_path/uploads."""
+    """The app over an empty warehouse (no bad-API refresh), uploads kept under tmp_path/uploads; it answers to
+    TestClient's host name, testserver (ELT_WEB_HOSTS)."""
     monkeypatch.setenv("ELT_UPLOAD_URL", str(tmp_path / "uploads"))
+    monkeypatch.setenv("ELT_WEB_HOSTS", "testserver")
     monkeypatch.delenv("ELT_WEB_PASSWORD", raising=False)
     with TestClient(create_app(target, refresh_badapi=False)) as test_client:
         yield test_client
@@ -177,6 +192,11 @@ def _multipart(boundary: str, feed_date: str, file_name: str, token: str | None 
 
 def _post_asgi(app: Any, headers: dict[str, str], chunks: Iterable[bytes]) -> tuple[int, str, int]:
     """POST /upload straight into the ASGI app; (status, body, request bytes the app asked for)."""
+    return _asgi(app, "POST", "/upload", {"host": "testserver", **headers}, chunks)
+
+
+def _asgi(app: Any, method: str, path: str, headers: dict[str, str], chunks: Iterable[bytes]) -> tuple[int, str, int]:
+    """A request straight into the ASGI app; (status, body, request bytes the app asked for)."""
     consumed = 0
     messages: list[dict[str, Any]] = []
     source = iter(chunks)
@@ -193,8 +213,8 @@ def _post_asgi(app: Any, headers: dict[str, str], chunks: Iterable[bytes]) -> tu
         messages.append(message)
 
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
-        "path": "/upload", "raw_path": b"/upload", "query_string": b"", "root_path": "",
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
+        "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
         "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
         "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8080),
     }  # fmt: skip
@@ -385,6 +405,49 @@ def test_the_first_page_sets_a_strict_http_only_session_and_every_form_sends_its
                 assert template.read_text().count("{{ csrf_field() }}") >= 1
 
 
+def test_an_upload_dated_outside_the_window_is_refused_before_a_byte_is_stored(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ELT_TODAY", "2026-11-20")
+    page = client.get("/upload").text
+    assert 'value="2026-11-20" min="2026-10-21" max="2026-11-21"' in page  # the browser's date picker knows too
+    _, token = _session(client)
+    feed = ("files", ("APE_SF.xlsx", _feed_bytes(tmp_path), "application/octet-stream"))
+    for day, side in (("2099-01-01", "after"), ("2026-11-22", "after"), ("2026-10-20", "before")):
+        response = client.post("/upload", data={"csrf_token": token, "feed_date": day}, files=[feed])
+        assert response.status_code == 400
+        assert f"feed date {day} is {side} the accepted window 2026-10-21 … 2026-11-21" in response.text
+    assert _stored(tmp_path) == []
+    assert client.app.state.worker.jobs == {}
+
+
+def test_the_child_that_reads_an_upload_runs_under_a_memory_limit(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14: a 29 KB sheet took the loader to 669 MB. The load child's memory is capped (RLIMIT_DATA,
+    ELT_UPLOAD_MEMORY_MB, default 2048): past it the job fails, saying so, and nothing is loaded."""
+    assert load_memory_mb() == 2048
+    assert run_in_child(bytearray, 1_000, memory_mb=256) == bytearray(1_000)
+    with pytest.raises(OutOfMemory, match="256 MB"):
+        run_in_child(bytearray, 600 * 2**20, memory_mb=256)
+
+    monkeypatch.setenv("ELT_UPLOAD_MEMORY_MB", "64")  # less than the loader needs to start
+    _, token = _session(client)
+    feed = ("files", ("APE_SF.xlsx", _feed_bytes(tmp_path), "application/octet-stream"))
+    response = client.post("/upload", data={"csrf_token": token, "feed_date": dt.date.today().isoformat()},
+                           files=[feed], follow_redirects=False)  # fmt: skip
+    assert response.status_code == 303
+    (job,) = client.app.state.worker.jobs.values()
+    deadline = time.monotonic() + 120
+    while not job.finished:
+        assert time.monotonic() < deadline, job.status
+        time.sleep(0.2)
+    assert job.status == "failed" and job.report is None
+    assert "more than the 64 MB the upload may use (ELT_UPLOAD_MEMORY_MB): nothing of this upload was loaded" in (
+        job.error or ""
+    )
+
+
 def test_uploaded_file_names_are_never_used_as_paths(target: Target, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("ELT_UPLOAD_URL", str(tmp_path / "uploads"))
     workbook = write_xlsx(tmp_path / "source" / "feed.xlsx", [["Part", "In Stock"], ["AP00001", "YES"]]).read_bytes()
@@ -411,6 +474,63 @@ def test_uploaded_file_names_are_never_used_as_paths(target: Target, tmp_path: P
     expected_files = sorted([*(f"uploads/2026-11-20/{n}" for n in names.values() if n), "source/feed.xlsx"])
     assert stored == expected_files
     assert safe_file_name("A" * 300 + ".xlsx") == "A" * 115 + ".xlsx"
+
+
+def test_a_long_utf8_file_name_is_cut_by_bytes_stored_and_never_a_500(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14: a 609-byte UTF-8 file name answered 500 (the file system allows 255 bytes) and lost the rest of
+    its upload. Names are cut to MAX_NAME_BYTES (200) UTF-8 bytes, never inside a character."""
+    monkeypatch.setattr(UploadWorker, "submit", lambda self, job: self.jobs.setdefault(job.id, job))  # no load
+    name = "APE_" + "€" * 200 + ".xlsx"  # 609 bytes
+    assert len(name.encode()) == 609
+    stored = safe_file_name(name)
+    assert stored == "APE_" + "€" * 63 + ".xlsx" and len(stored.encode()) == 198
+    assert len(safe_file_name("APE_" + "😀" * 100 + ".xlsm").encode()) <= MAX_NAME_BYTES
+    _, token = _session(client)
+    feed = _feed_bytes(tmp_path)
+    files = [("files", (name, feed, "application/octet-stream")), ("files", ("BET_SF.xlsx", feed, "x"))]
+    response = client.post("/upload", data={"csrf_token": token, "feed_date": dt.date.today().isoformat()},
+                           files=files, follow_redirects=False)  # fmt: skip
+    assert response.status_code == 303
+    assert sorted(p.rsplit("/", 1)[1] for p in _stored(tmp_path)) == sorted([stored, "BET_SF.xlsx"])
+
+
+def test_an_upload_beyond_the_waiting_limit_is_refused_before_it_is_stored(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ELT_MAX_WAITING_UPLOADS", "2")
+    worker = client.app.state.worker
+    for _ in range(2):  # two uploads waiting (never queued here, so they stay waiting)
+        job = UploadJob(feed_date=dt.date.today(), paths=[])
+        worker.jobs[job.id] = job
+    _, token = _session(client)
+    feed = ("files", ("APE_SF.xlsx", _feed_bytes(tmp_path), "application/octet-stream"))
+    response = client.post("/upload", data={"csrf_token": token, "feed_date": dt.date.today().isoformat()},
+                           files=[feed])  # fmt: skip
+    assert response.status_code == 503 and response.headers["retry-after"] == "60"
+    assert "2 uploads are waiting to be processed (at most 2, ELT_MAX_WAITING_UPLOADS)" in response.text
+    assert _stored(tmp_path) == [] and len(worker.jobs) == 2
+
+
+def test_uploads_older_than_the_window_expire_and_rejected_files_are_not_kept(
+    target: Target, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ELT_UPLOAD_URL", str(tmp_path / "uploads"))
+    monkeypatch.setenv("ELT_TODAY", "2026-11-20")  # the window starts on 2026-10-21
+    feed = _feed_bytes(tmp_path)
+    for day in (dt.date(2026, 10, 1), dt.date(2026, 10, 20), dt.date(2026, 10, 21), dt.date(2026, 11, 20)):
+        store_upload(target, day, "APE_SF.xlsx", feed)
+    (tmp_path / "uploads" / "notes").mkdir()  # not a feed date's folder: left alone
+    assert expire_uploads(target) == ["2026-10-01", "2026-10-20"]
+    assert sorted(p.name for p in (tmp_path / "uploads").iterdir()) == ["2026-10-21", "2026-11-20", "notes"]
+
+    kept = store_upload(target, dt.date(2026, 11, 20), "BET_SF.xlsx", feed)
+    job = UploadJob(feed_date=dt.date(2026, 11, 20), paths=[f"{tmp_path}/uploads/2026-11-20/APE_SF.xlsx", kept])
+    job.report = LoadReport(results=[FileResult("APE_SF.xlsx", "supplier-stock", "APE", "rejected", reason="x"),
+                                     FileResult("BET_SF.xlsx", "supplier-stock", "BET", "loaded", rows=1)])  # fmt: skip
+    remove_rejected(job)
+    assert _stored(tmp_path) == ["2026-10-21/APE_SF.xlsx", "2026-11-20/BET_SF.xlsx"]
 
 
 def test_a_missing_table_reads_as_not_built_and_any_other_error_is_raised(
@@ -458,6 +578,89 @@ def test_the_countdown_is_the_last_refresh_plus_five_minutes_or_the_servers_own_
     refresher.last_error = "bad API load: manufacturer ippal stuck in error mode"
     own = countdown(refresher, last, None)
     assert (own.next_refresh, own.in_process, own.last_error) == (refresher.next_at, True, refresher.last_error)
+
+
+# --- the Host check and the security headers ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("host", "allowed"),
+    [
+        ("127.0.0.1:8080", True),
+        ("localhost:8080", True),
+        ("LOCALHOST", True),
+        ("[::1]:8080", True),
+        ("shop.example.com", True),  # configured in ELT_WEB_HOSTS
+        ("evil.example", False),  # a rebinding name pointing at 127.0.0.1
+        ("127.0.0.1.evil.example", False),
+        ("", False),
+        ("[::1", False),
+    ],
+)
+def test_only_loopback_names_and_the_configured_hosts_are_answered(
+    target: Target, monkeypatch: pytest.MonkeyPatch, host: str, allowed: bool
+) -> None:
+    monkeypatch.setenv("ELT_WEB_HOSTS", "shop.example.com, 192.168.1.20")
+    monkeypatch.delenv("ELT_WEB_PASSWORD", raising=False)
+    app = create_app(target, refresh_badapi=False)
+    for path in ("/upload", "/ebay/revise.zip", "/runs"):
+        status, body, _ = _asgi(app, "GET", path, {"host": host} if host else {}, [])
+        if allowed:
+            assert status in (200, 409), (host, path, body[:200])
+        else:
+            assert status == 400, (host, path)
+            assert "this server does not answer to the host" in body and "ELT_WEB_HOSTS" in body
+
+
+def test_every_response_carries_the_security_headers_and_a_fresh_nonce(client: TestClient) -> None:
+    pages = [client.get(path) for path in ("/upload", "/ebay", "/stock", "/runs", "/ebay/revise.zip", "/nowhere")]
+    pages.append(client.post("/upload"))  # refused by the cross-site check: headers all the same
+    nonces = set()
+    for response in pages:
+        csp = response.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp and "form-action 'self'" in csp
+        assert "object-src 'none'" in csp and "base-uri 'none'" in csp and "unsafe-inline" not in csp
+        (nonce,) = re.findall(r"script-src 'self' 'nonce-([\w-]+)'", csp)
+        assert f"style-src 'self' 'nonce-{nonce}'" in csp
+        nonces.add(nonce)
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "same-origin"
+        assert response.headers["cross-origin-opener-policy"] == "same-origin"
+    assert len(nonces) == len(pages)  # one per response
+    upload = pages[0]
+    nonce = re.findall(r"'nonce-([\w-]+)'", upload.headers["content-security-policy"])[0]
+    # Every inline script and style of every page carries the nonce (one without it would not run).
+    for response in pages[:4]:
+        page_nonce = re.findall(r"'nonce-([\w-]+)'", response.headers["content-security-policy"])[0]
+        for tag in re.findall(r"<(?:script|style)\b[^>]*>", response.text):
+            assert f'nonce="{page_nonce}"' in tag, (response.url, tag)
+    assert f'<script nonce="{nonce}">' in upload.text
+
+
+def test_a_trailing_slash_redirects_to_the_path_relative_never_to_the_host_sent(client: TestClient) -> None:
+    for path, location in (("/upload/", "/upload"), ("/runs/?x=1", "/runs?x=1")):
+        response = client.get(path, follow_redirects=False, headers={"host": "localhost:8080"})
+        assert response.status_code == 307, path
+        assert response.headers["location"] == location
+    messages: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        messages.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+        "path": "//evil.example/", "raw_path": b"//evil.example/", "query_string": b"", "root_path": "",
+        "headers": [(b"host", b"localhost")], "client": ("127.0.0.1", 5), "server": ("127.0.0.1", 8080),
+    }  # fmt: skip
+    asyncio.run(client.app(scope, receive, send))
+    (start,) = [m for m in messages if m["type"] == "http.response.start"]
+    assert start["status"] == 307  # to a path on this server, never to //evil.example
+    assert dict(start["headers"])[b"location"] == b"/evil.example"
+    assert client.get("/", follow_redirects=False).headers["location"] == "/upload"
 
 
 # --- the browser ----------------------------------------------------------------------------------------------
@@ -615,15 +818,22 @@ def test_rejected_files_show_their_reasons(
     site: dict[str, Any], browser: Any, screenshots: Path, tmp_path: Path
 ) -> None:
     mystery = write_xlsx(tmp_path / "XYZ_mystery.xlsx", [["Part", "Stock"], ["X1", 4]])
+    header_only = write_xlsx(tmp_path / "APE_header_only.xlsx", [["Part", "In Stock"]])
     notes = {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"not a feed"}
     page = _new_page(browser)
-    _upload(page, site["url"], dt.date.today(), [mystery, notes])
+    _upload(page, site["url"], dt.date.today(), [mystery, notes, header_only])
     _shot(page, screenshots, "02-upload-rejected-files.png")
 
-    assert "Not stored: notes.txt: only .xlsx or .xlsm feeds are accepted" in page.inner_text(".not-stored")
-    outcome = _cells(page, "tr[data-file='XYZ_mystery.xlsx']")["outcome"]
-    assert outcome.startswith("rejected:") and "unknown supplier code 'XYZ'" in outcome
+    # Refused before they are stored: the file that is no workbook, and the one of an unknown supplier.
+    not_stored = page.locator(".not-stored").all_inner_texts()
+    assert "Not stored: notes.txt: only .xlsx or .xlsm feeds are accepted" in not_stored
+    assert any(t.startswith("Not stored: XYZ_mystery.xlsx: unknown supplier code 'XYZ'") for t in not_stored)
+    assert not (site["root"] / "uploads" / dt.date.today().isoformat() / "XYZ_mystery.xlsx").exists()
+    outcome = _cells(page, "tr[data-file='APE_header_only.xlsx']")["outcome"]
+    assert outcome.startswith("rejected:") and "no rows after the header row" in outcome
     assert "no file was loaded, so nothing was rebuilt" in page.inner_text("#processed")
+    # The loader's rejection is not kept either: nothing of it is in the warehouse.
+    assert not (site["root"] / "uploads" / dt.date.today().isoformat() / "APE_header_only.xlsx").exists()
 
     # Refused before anything is stored: the upload page says why, file by file.
     fake = {"name": "BET_stock.xlsx", "mimeType": "application/octet-stream", "buffer": b"a CSV,renamed\n1,2\n"}
@@ -805,7 +1015,7 @@ def test_the_stock_page_shows_the_bad_api_products_per_category_with_the_last_re
 def test_after_a_failed_build_the_ebay_page_refuses_the_zip_with_the_reason_until_a_complete_build_passes(
     site: dict[str, Any], browser: Any, screenshots: Path, tmp_path: Path
 ) -> None:
-    day = TOMORROW + dt.timedelta(days=1)
+    day = TOMORROW  # the newest feed date the window accepts: this FPS feed replaces the one loaded for it
     zeroing = _fps_feed(tmp_path / f"FPS_stock_{day:%Y%m%d}.xlsx", [0] * 400)  # every FPS part out of stock
     page = _new_page(browser)
     _upload(page, site["url"], day, [zeroing])
@@ -875,7 +1085,7 @@ def test_a_form_on_another_site_or_port_cannot_upload_and_a_form_without_its_tok
     ):
         page.goto(f"{site['url']}/upload")
         page.eval_on_selector("input[name=csrf_token]", f"el => {{ {change}; }}")
-        page.fill("input[name=feed_date]", "2099-01-01")
+        page.fill("input[name=feed_date]", TOMORROW.isoformat())
         page.set_input_files("input[name=files]", str(feed))
         page.click("button[type=submit]")
         page.wait_for_selector("#refused")
@@ -905,7 +1115,8 @@ def test_the_runs_page_lists_runs_with_status_duration_rows_and_failures(
     assert demo[2] == "ok" and "marts.ebay:" in demo[4] and "raw_supplier_stock.stock_feed_rows:" in demo[4]
     assert two_feeds[2] == "ok" and two_feeds[4].strip() == "raw_supplier_stock.stock_feed_rows: 23"
     assert rejected[2] == "failed" and "not stored: notes.txt: only .xlsx or .xlsm feeds are accepted" in rejected[5]
-    assert "XYZ_mystery.xlsx: unknown supplier code 'XYZ'" in rejected[5]
+    assert "not stored: XYZ_mystery.xlsx: unknown supplier code 'XYZ'" in rejected[5]
+    assert "APE_header_only.xlsx: no rows after the header row" in rejected[5]
     assert failed_build[2] == "failed" and "raw_supplier_stock.stock_feed_rows: 400" in failed_build[4]
     assert "test.elt.assert_newest_feeds_do_not_zero_most_listings" in failed_build[5]
 

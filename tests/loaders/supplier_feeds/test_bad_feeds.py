@@ -18,8 +18,11 @@ from loaders.product_master.source import load_products
 from loaders.store_listings.source import load_stores
 from loaders.supplier_feeds.source import load_supplier_stock
 from tests.support.bad_feeds import BASE_DAY, CASES, broken_after_the_first_batch, written_as
+from tests.support.today import fixed_today
 from tests.support.warehouse import query
 from tests.support.workbooks import write_workbook, write_xlsx
+
+_today = fixed_today(BASE_DAY + dt.timedelta(days=len(CASES)))  # every case's date inside the window
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,11 @@ from loaders.product_master.source import load_products
 from loaders.store_listings.source import load_stores
 from loaders.supplier_feeds.source import load_supplier_stock
 from tests.support.bad_feeds import broken_after_the_first_batch
+from tests.support.today import fixed_today
 from tests.support.warehouse import query
 from tests.support.workbooks import DAY, write_workbook, write_xlsx
+
+_today = fixed_today(DAY)
 
 FEED_ROWS = "select supplier, part_number, stock_value, row_number from raw_supplier_stock.stock_feed_rows"
 

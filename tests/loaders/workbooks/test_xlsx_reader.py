@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import Iterator
 from itertools import zip_longest
 from pathlib import Path
+from typing import Any
 
 import fsspec
 import openpyxl
@@ -21,8 +22,16 @@ from openpyxl.cell.text import InlineFont
 
 from loaders.workbooks.cells import DATETIME, DURATION, number_format_kind
 from loaders.workbooks.files import find_files
-from loaders.workbooks.reader import SharedStrings, WorkbookError, cell_text, open_workbook
+from loaders.workbooks.reader import (
+    MAX_CELL_CHARS,
+    MAX_XML_DEPTH,
+    SharedStrings,
+    WorkbookError,
+    cell_text,
+    open_workbook,
+)
 from sandboxes.samples import generate
+from tests.support import hostile_xlsx
 from tests.support.bad_feeds import CASES
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -527,3 +536,82 @@ def test_a_long_sheet_with_comments_and_character_references_here_and_there_read
     with open_workbook(path) as workbook:
         got = dict(workbook.first_visible_sheet().rows(columns=[2]))
     assert got[4000] == [None, "\n"]  # a value that is a character reference to a line break stays one
+
+
+# ---- hostile files: time and memory linear in their size (issue 14) ---------------------------------------
+
+
+def _read_all(data: bytes) -> list[tuple[int, list[object]]]:
+    with open_workbook(io.BytesIO(data)) as workbook:
+        return list(workbook.first_visible_sheet().rows())
+
+
+def _peak_while_reading(data: bytes) -> int:
+    tracemalloc.start()
+    try:
+        _read_all(data)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [hostile_xlsx.newlines_between_tags, hostile_xlsx.newlines_between_shared_strings],
+    ids=["in sheetData", "between shared strings"],
+)
+def test_text_between_elements_is_never_kept_so_a_million_newlines_cost_no_memory(hostile: Any) -> None:
+    """Issue 14: 2 million newlines inside <sheetData> (3.7 KB compressed) held the upload worker for 87 s, the
+    reader building the text between tags by concatenation. Only text inside values is kept now: Python memory
+    at its peak does not grow with the newlines (4 million need what 1 million need, allowing 256 KB for
+    noise; the stream itself is held back at most 1 MB at a time). No timing is involved; the time is in the
+    fuzz pass (test_xlsx_fuzz.py) and in the bench (bench/hostile.py)."""
+    million, four_million = hostile(1_000_000), hostile(4_000_000)
+    assert len(four_million) < 8_000
+    assert _read_all(four_million) == hostile_xlsx.EXPECTED_ROWS
+    assert _peak_while_reading(four_million) < _peak_while_reading(million) + 256 * 1024
+
+
+def test_elements_nested_deeper_than_the_bound_are_refused_with_the_reason() -> None:
+    """Issue 14: 4 million nested elements in a 29 KB sheet took the loader to 669 MB (expat keeps every open
+    element). A worksheet needs about 10 levels; more than MAX_XML_DEPTH (64) is refused, in any part."""
+    assert MAX_XML_DEPTH == 64
+    inside_a_cell = MAX_XML_DEPTH - 4  # worksheet, sheetData, row, c
+    assert _read_all(hostile_xlsx.nested(inside_a_cell))[:3] == hostile_xlsx.EXPECTED_ROWS
+    for depth in (inside_a_cell + 1, 4_000_000):
+        with pytest.raises(WorkbookError, match=r"^sheet 'Sheet1' \(row 4\) nests elements more than 64 deep"):
+            _read_all(hostile_xlsx.nested(depth))
+    deep = b"<x>" * 100 + b"</x>" * 100
+    strings = hostile_xlsx.SHARED_STRINGS.replace(b"</sst>", b"<si>" + deep + b"</si></sst>")
+    with pytest.raises(WorkbookError, match=r"^sharedStrings.xml nests elements more than 64 deep"):
+        _read_all(hostile_xlsx.workbook(hostile_xlsx.sheet(hostile_xlsx.ROWS), shared_strings=strings))
+    archive = io.BytesIO(hostile_xlsx.plain())
+    parts = {}
+    with zipfile.ZipFile(archive) as original:
+        parts = {name: original.read(name) for name in original.namelist()}
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(b"</workbook>", deep + b"</workbook>")
+    rebuilt = io.BytesIO()
+    with zipfile.ZipFile(rebuilt, "w") as copy:
+        for name, content in parts.items():
+            copy.writestr(name, content)
+    with pytest.raises(WorkbookError, match=r"^xl/workbook.xml nests elements more than 64 deep"):
+        open_workbook(io.BytesIO(rebuilt.getvalue()))
+
+
+def test_a_cell_longer_than_excels_limit_is_refused_and_one_at_the_limit_reads() -> None:
+    """Excel holds at most 32,767 characters in a cell; a longer value (in one piece or in many lines), shared
+    string or inline string was not written by Excel and is refused, saying so."""
+    assert MAX_CELL_CHARS == 32_767
+    *_, (row_number, values) = _read_all(hostile_xlsx.long_cell(MAX_CELL_CHARS))
+    assert row_number == 4 and len(values[0]) == MAX_CELL_CHARS
+    too_long = "holds more than 32,767 characters, Excel's limit for one cell: not read"
+    for data in (hostile_xlsx.long_cell(MAX_CELL_CHARS + 1), hostile_xlsx.long_cell(10_000_000, pieces=500_000)):
+        with pytest.raises(WorkbookError, match=f"^sheet 'Sheet1': a cell at row 4 {too_long}"):
+            _read_all(data)
+    runs = b"<r><t>" + b"a" * 1_000 + b"</t></r>"
+    inline = b'<row r="4"><c r="A4" t="inlineStr"><is>' + runs * 40 + b"</is></c></row>"
+    with pytest.raises(WorkbookError, match=f"^sheet 'Sheet1': a cell at row 4 {too_long}"):
+        _read_all(hostile_xlsx.workbook(hostile_xlsx.sheet(hostile_xlsx.ROWS + inline)))
+    strings = hostile_xlsx.SHARED_STRINGS.replace(b"</sst>", b"<si>" + runs * 40 + b"</si></sst>")
+    with pytest.raises(WorkbookError, match=f"^shared string 3 {too_long}"):
+        _read_all(hostile_xlsx.workbook(hostile_xlsx.sheet(hostile_xlsx.ROWS), shared_strings=strings))
