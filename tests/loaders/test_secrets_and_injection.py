@@ -41,7 +41,8 @@ DEBUG_ELT = (
     "import logging, sys; logging.basicConfig(level=logging.DEBUG); "
     "sys.argv = ['elt', *sys.argv[1:]]; from elt.cli import main; main()"
 )
-"""`elt` with every Python logger (urllib3, requests, tenacity, dlt, ...) at DEBUG on stderr."""
+"""`elt` with every Python logger (urllib3, requests, tenacity, dlt, ...) at DEBUG on stderr (with `-vv`, which
+keeps elt's own logging setup at DEBUG too)."""
 FAULTS = (
     "auth#1=503,GetStockItemsFull#2=expire,GetStockLevel_Batch#1=500,SearchProcessedOrders#2=drop,"
     "GetOrdersById#1=truncate,GetStockLocations#1=nonjson,GetLocation#1=401,GetOpenOrderIds#1=429:1,"
@@ -60,7 +61,7 @@ def _elt_debug(sandbox: Sandbox, target: Target, *args: str, **overrides: str) -
         "RUNTIME__LOG_LEVEL": "DEBUG",
         **overrides,
     }
-    command = [sys.executable, "-c", DEBUG_ELT, "--duckdb", str(target.duckdb_path), "load", "linnworks", *args]
+    command = [sys.executable, "-c", DEBUG_ELT, "-vv", "--duckdb", str(target.duckdb_path), "load", "linnworks", *args]
     return subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 

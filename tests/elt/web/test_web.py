@@ -151,14 +151,16 @@ def test_elt_serve_binds_to_loopback_unless_a_password_is_set(
     import uvicorn
 
     bound: list[str] = []
-    # Nothing is bound for real: the test records where `elt serve` would listen.
+    # uvicorn serves nothing: the test records where `elt serve` would listen (on a free port: --port 0).
     monkeypatch.setattr(uvicorn, "run", lambda app, host, port, **_: bound.append(host))
     monkeypatch.delenv("SOURCES__BADAPI__BASE_URL", raising=False)
     if password is None:
         monkeypatch.delenv("ELT_WEB_PASSWORD", raising=False)
     else:
         monkeypatch.setenv("ELT_WEB_PASSWORD", password)
-    result = CliRunner().invoke(elt_main, ["--duckdb", str(tmp_path / "w.duckdb"), "serve", "--host", host])
+    result = CliRunner().invoke(
+        elt_main, ["--duckdb", str(tmp_path / "w.duckdb"), "serve", "--host", host, "--port", "0"]
+    )
 
     if allowed:
         assert result.exit_code == 0, result.output
