@@ -65,7 +65,11 @@ SUPPLIER_RAW_TABLES = {
 RAW_DATASETS = ("raw_supplier_stock", "raw_linnworks", "raw_wdn", "raw_badapi")
 MARTS = sorted(path.stem for path in (PROJECT_DIR / "models" / "marts").rglob("*.sql"))
 # Wall-clock stamps of when a loader fetched a row: each run has its own. Compared apart from the rest.
-LOAD_TIME_COLUMNS = {"fetched_at", "refreshed_at", "loaded_at"}
+# ebay_listings.read_at is when the eBay loader read the store; ebay_revisions.ebay_quantity_at when its
+# ebay_quantity was known: that read, a confirmed revision's recording or the workbook load.
+LOAD_TIME_COLUMNS = {"fetched_at", "refreshed_at", "loaded_at", "read_at", "ebay_quantity_at"}
+# Ids made of a key and a load time, `<store>:<read_at>` (loaders/ebay/reader.py read_id): the key must agree.
+STAMPED_ID_COLUMNS = {"read_id"}
 LAYER_DATASETS = {*RAW_DATASETS, "raw_elt", "staging", "intermediate", "marts"}
 # Small sandboxes (the demo serves 500 items, 1,500 orders, 40 products per brand, 400 per category): the
 # emulator's cost is per table and per query, not per row. One set per target, same seeds: the same data.
@@ -441,7 +445,8 @@ def test_every_unit_test_passes_on_bigquery(on_bigquery: Run, on_duckdb: Run) ->
 @pytest.mark.parametrize("mart", MARTS)
 def test_every_mart_on_bigquery_equals_the_duckdb_run_row_for_row(on_bigquery: Run, on_duckdb: Run, mart: str) -> None:
     """Same columns, same rows by the mart's key; floats within 1e-9 (sums in another order), load-time stamps
-    (when each run fetched a row) apart: null in the same rows, and within the BigQuery run's own window."""
+    (when each run fetched a row) apart: null in the same rows, and within the BigQuery run's own window; ids
+    stamped with a load time: the same key, the stamp within that window."""
     key = _mart_keys(on_duckdb)[mart]
     sql = f"select * from marts.{mart}"  # mart names are the model files' names
     columns, bigquery_rows = _columns_and_rows(on_bigquery.target, sql)
@@ -460,7 +465,11 @@ def test_every_mart_on_bigquery_equals_the_duckdb_run_row_for_row(on_bigquery: R
     window = (on_bigquery.files_at.replace(tzinfo=None), on_bigquery.finished_at.replace(tzinfo=None))
     for bigquery_row, duckdb_row in zip(bigquery_rows, duckdb_rows, strict=True):
         for column, left, right in zip(columns, bigquery_row, duckdb_row, strict=True):
-            if column in LOAD_TIME_COLUMNS:
+            if column in STAMPED_ID_COLUMNS:
+                (key_left, _, at_left), (key_right, _, at_right) = left.partition(":"), right.partition(":")
+                assert key_left == key_right and at_right, (mart, column, bigquery_row, duckdb_row)
+                assert window[0] <= _comparable(dt.datetime.fromisoformat(at_left)) <= window[1], (mart, column, left)
+            elif column in LOAD_TIME_COLUMNS:
                 assert (left is None) == (right is None), (mart, column, bigquery_row)
                 assert left is None or window[0] <= _comparable(left) <= window[1], (mart, column, left)
             else:
