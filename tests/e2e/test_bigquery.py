@@ -45,6 +45,7 @@ from loaders.store_listings.source import load_stores
 from loaders.supplier_feeds.source import load_supplier_stock
 from loaders.workbooks.report import LoadReport
 from sandboxes.badapi.server import running_badapi_sandbox
+from sandboxes.ebay import serving as serving_ebay
 from sandboxes.linnworks import running_sandbox
 from sandboxes.samples import SampleFiles, generate
 from sandboxes.wdn.server import running_wdn_sandbox
@@ -65,7 +66,11 @@ SUPPLIER_RAW_TABLES = {
 RAW_DATASETS = ("raw_supplier_stock", "raw_linnworks", "raw_wdn", "raw_badapi")
 MARTS = sorted(path.stem for path in (PROJECT_DIR / "models" / "marts").rglob("*.sql"))
 # Wall-clock stamps of when a loader fetched a row: each run has its own. Compared apart from the rest.
-LOAD_TIME_COLUMNS = {"fetched_at", "refreshed_at", "loaded_at"}
+# ebay_listings.read_at is when the eBay loader read the store; ebay_revisions.ebay_quantity_at when its
+# ebay_quantity was known: that read, a confirmed revision's recording or the workbook load.
+LOAD_TIME_COLUMNS = {"fetched_at", "refreshed_at", "loaded_at", "read_at", "ebay_quantity_at"}
+# Ids made of a key and a load time, `<store>:<read_at>` (loaders/ebay/reader.py read_id): the key must agree.
+STAMPED_ID_COLUMNS = {"read_id"}
 LAYER_DATASETS = {*RAW_DATASETS, "raw_elt", "staging", "intermediate", "marts"}
 # Small sandboxes (the demo serves 500 items, 1,500 orders, 40 products per brand, 400 per category): the
 # emulator's cost is per table and per query, not per row. One set per target, same seeds: the same data.
@@ -112,12 +117,14 @@ def _load_files(run: Run, sample: SampleFiles) -> None:
 
 
 @contextlib.contextmanager
-def _api_sandboxes(now: dt.datetime) -> Iterator[dict[str, str]]:
-    """The three API sandboxes on 127.0.0.1, as loaders/demo/run.py serves them; the settings `elt run` reads."""
+def _api_sandboxes(now: dt.datetime, sample: SampleFiles) -> Iterator[dict[str, str]]:
+    """The API sandboxes on 127.0.0.1, as `elt demo` serves them (eBay's holding the listings of the sample
+    store workbooks, as elt/demo.py seeds it); the settings `elt run` reads."""
     with (
         running_sandbox(now=now, **LINNWORKS_SANDBOX) as linnworks,
         running_wdn_sandbox(**WDN_SANDBOX) as wdn,
         running_badapi_sandbox(**BADAPI_SANDBOX) as badapi,
+        serving_ebay(workbooks=sample.store_workbooks) as ebay,
     ):
         credentials = linnworks.credentials
         yield {
@@ -128,6 +135,7 @@ def _api_sandboxes(now: dt.datetime) -> Iterator[dict[str, str]]:
             "SOURCES__LINNWORKS__RATE_LIMIT_WINDOW_SECONDS": str(LINNWORKS_SANDBOX["rate_window_seconds"]),
             "SOURCES__WDN__BASE_URL": wdn.base_url,
             "SOURCES__BADAPI__BASE_URL": badapi.url,
+            **ebay.settings(),
         }
 
 
@@ -207,7 +215,7 @@ def runs(
         "DBT_LOG_LEVEL_FILE": "debug",
         "SOURCES__SUPPLIER_STOCK__FEEDS_URL": str(sample.root / "feeds" / "{date}"),
     }
-    with _api_sandboxes(now) as duckdb_apis, _api_sandboxes(now) as bigquery_apis:
+    with _api_sandboxes(now, sample) as duckdb_apis, _api_sandboxes(now, sample) as bigquery_apis:
         apis = {"duckdb": duckdb_apis, "bigquery": bigquery_apis}
         started = time.monotonic()
         processes = {}
@@ -393,7 +401,7 @@ def test_every_loader_lands_the_same_raw_rows_in_bigquery_as_in_duckdb(on_bigque
     }
     for run in (on_bigquery, on_duckdb):
         assert run.summary["loader_errors"] == {}, run.target.name
-        assert {"linnworks", "wdn", "badapi"} <= {line.split(":")[0] for line in _loader_lines(run)}
+        assert {"linnworks", "wdn", "badapi", "ebay"} <= {line.split(":")[0] for line in _loader_lines(run)}
     for table, (columns, order) in SUPPLIER_RAW_TABLES.items():
         sql = f"select {columns} from raw_supplier_stock.{table} order by {order}"
         bigquery_rows = _rows(on_bigquery.target, sql)
@@ -441,7 +449,8 @@ def test_every_unit_test_passes_on_bigquery(on_bigquery: Run, on_duckdb: Run) ->
 @pytest.mark.parametrize("mart", MARTS)
 def test_every_mart_on_bigquery_equals_the_duckdb_run_row_for_row(on_bigquery: Run, on_duckdb: Run, mart: str) -> None:
     """Same columns, same rows by the mart's key; floats within 1e-9 (sums in another order), load-time stamps
-    (when each run fetched a row) apart: null in the same rows, and within the BigQuery run's own window."""
+    (when each run fetched a row) apart: null in the same rows, and within the BigQuery run's own window; ids
+    stamped with a load time: the same key, the stamp within that window."""
     key = _mart_keys(on_duckdb)[mart]
     sql = f"select * from marts.{mart}"  # mart names are the model files' names
     columns, bigquery_rows = _columns_and_rows(on_bigquery.target, sql)
@@ -460,7 +469,11 @@ def test_every_mart_on_bigquery_equals_the_duckdb_run_row_for_row(on_bigquery: R
     window = (on_bigquery.files_at.replace(tzinfo=None), on_bigquery.finished_at.replace(tzinfo=None))
     for bigquery_row, duckdb_row in zip(bigquery_rows, duckdb_rows, strict=True):
         for column, left, right in zip(columns, bigquery_row, duckdb_row, strict=True):
-            if column in LOAD_TIME_COLUMNS:
+            if column in STAMPED_ID_COLUMNS:
+                (key_left, _, at_left), (key_right, _, at_right) = left.partition(":"), right.partition(":")
+                assert key_left == key_right and at_right, (mart, column, bigquery_row, duckdb_row)
+                assert window[0] <= _comparable(dt.datetime.fromisoformat(at_left)) <= window[1], (mart, column, left)
+            elif column in LOAD_TIME_COLUMNS:
                 assert (left is None) == (right is None), (mart, column, bigquery_row)
                 assert left is None or window[0] <= _comparable(left) <= window[1], (mart, column, left)
             else:
@@ -797,8 +810,10 @@ def test_the_image_command_runs_the_daily_job_on_bigquery(on_bigquery: Run) -> N
     assert on_bigquery.summary["ok"] is True and on_bigquery.summary["target"] == "bigquery"
     assert re.search(r"supplier-stock: [1-9]\d* rows", on_bigquery.output)
     rows = on_bigquery.summary["rows_per_table"]
-    for table in ("raw_linnworks.processed_orders", "raw_wdn.offers", "raw_badapi.availability", "marts.orders"):
+    apis = ("raw_linnworks.processed_orders", "raw_wdn.offers", "raw_badapi.availability", "raw_ebay.active_listings")
+    for table in (*apis, "marts.orders", "marts.ebay_listings"):
         assert rows[table] > 0, table
+    # Every API has its settings (the sandboxes'); the supplier files' URLs stay unset: the files load in-process.
     assert not on_bigquery.summary["not_configured"] or all(
         name.startswith("SOURCES__SUPPLIER_STOCK__") for name in on_bigquery.summary["not_configured"]
     )
