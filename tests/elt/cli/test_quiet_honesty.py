@@ -6,6 +6,7 @@ real URL (port 0 included), and a port in use is one line."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import socket
@@ -21,6 +22,10 @@ from elt.cli import main
 from elt.targets import Target
 from loaders.registry import SOURCES
 from tests.support import REPO_ROOT
+from tests.support.today import fixed_today
+
+DAY = dt.date(2026, 11, 1)
+_today = fixed_today(DAY)  # the commands below pass --date 2026-11-01: keep it inside the feed-date window
 
 
 def elt(*args: str) -> Result:
@@ -46,7 +51,7 @@ def test_a_feeds_folder_without_workbooks_is_a_warning_and_a_failed_load(
     for name in files:
         (folder / name).write_text("Part,Free Stk\nP1,5\n")
 
-    result = elt("load", "supplier-stock", str(folder), "--date", "2026-11-01")
+    result = elt("load", "supplier-stock", str(folder), "--date", DAY.isoformat())
 
     assert result.exit_code == 1, result.output
     assert (
@@ -79,7 +84,7 @@ def test_every_load_it_again_flag_also_answers_to_reload() -> None:
 
 
 def test_elt_run_with_nothing_configured_warns_and_fails_with_a_readable_summary(warehouse: Target) -> None:
-    result = elt("run", "--date", "2026-11-01")
+    result = elt("run", "--date", DAY.isoformat())
 
     assert result.exit_code == 1, result.output
     assert "nothing configured: no source has its settings, so nothing was loaded" in result.output
