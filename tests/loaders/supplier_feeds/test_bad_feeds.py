@@ -102,8 +102,24 @@ def test_rejected_files_never_change_the_ebay_mart(tmp_path: Path) -> None:
     assert (
         query(target, "select * from marts.ebay order by all")
         == before
-        # feed age (days from BASE_DAY to the pinned today), stale and not zeroed (the stale policy keeps)
-        == [(9001, "AMS", "L-B1", "BET", "t", 6, None, 6, len(CASES), True, False, BASE_DAY, None)]
+        # feed age (days from BASE_DAY to the build's date: var stale_as_of unset), stale, not zeroed (policy keep)
+        == [
+            (
+                9001,
+                "AMS",
+                "L-B1",
+                "BET",
+                "t",
+                6,
+                None,
+                6,
+                (dt.date.today() - BASE_DAY).days,
+                True,
+                False,
+                BASE_DAY,
+                None,
+            )
+        ]
     )
 
 
