@@ -207,7 +207,7 @@ def _load_ebay(target: Target, ebay: Any, echo: Callable[[str], None]) -> bool:
     source = next(s for s in SOURCES if s.name == EBAY)
     started = time.monotonic()
     with environment(ebay.settings()):
-        result = source.load_daily(target, Run(dt.date.today(), lambda _: None))
+        result = source.load_daily(target, Run(feed_today(), lambda _: None))
     if result.ok:
         echo(f"loaded ebay (sandbox): {result.rows} rows in {len(result.row_counts)} tables, "
              f"{time.monotonic() - started:.1f} s")  # fmt: skip

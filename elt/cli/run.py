@@ -26,7 +26,8 @@ def run(ctx: click.Context, feed_date: dt.datetime | None) -> None:
     """
     from elt.daily import run_daily
     from elt.runs import RunLog
+    from loaders.supplier_feeds.window import today as feed_today
 
     with locked(ctx) as target:
-        outcome = run_daily(target, feed_date.date() if feed_date else dt.date.today(), RunLog())
+        outcome = run_daily(target, feed_date.date() if feed_date else feed_today(), RunLog())
     exit_for(outcome.ok)
