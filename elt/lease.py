@@ -94,8 +94,10 @@ def try_acquire(con: Any, holder: str, token: str, seconds: int) -> bool:
 
 
 def _is_concurrent_update(exc: BaseException) -> bool:
+    """A statement that lost to a concurrent one: BigQuery says "Could not serialize access … due to concurrent
+    update", DuckDB "Conflict on update", the BigQuery emulator (DuckLake underneath) "Failed to commit"."""
     text = str(exc).lower()
-    return "concurrent update" in text or "conflict" in text or "serialize" in text
+    return any(words in text for words in ("concurrent update", "conflict", "serialize", "failed to commit"))
 
 
 def _rollback(con: Any) -> None:

@@ -4,12 +4,24 @@ BigQuery emulator)."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from elt.targets import Target
 from tests.support.image import Image, build_image
+
+
+@pytest.fixture(autouse=True)
+def _environment_restored() -> Iterator[None]:
+    """Every test ends with os.environ as it began: commands run in-process set variables for their own process
+    (DLT_PROJECT_DIR, ELT_TARGET, the warehouse path), which must not reach the next test on the same worker."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 @pytest.fixture

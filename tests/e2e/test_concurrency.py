@@ -123,25 +123,29 @@ def test_on_bigquery_the_build_record_is_in_raw_elt_so_a_task_with_an_empty_disk
 def test_on_bigquery_two_commands_never_hold_the_lease_together_and_the_second_names_the_first(
     bigquery: Target,
 ) -> None:
-    inside, most, turns = [0], [0], []
+    inside, most, turns, errors = [0], [0], [], []
     guard = threading.Lock()
 
     def command(name: str) -> None:
-        for _ in range(3):
-            with warehouse_lock(bigquery, wait_seconds=120):
-                with guard:
-                    inside[0] += 1
-                    most[0] = max(most[0], inside[0])
-                time.sleep(0.2)
-                turns.append(name)
-                with guard:
-                    inside[0] -= 1
+        try:
+            for _ in range(3):
+                with warehouse_lock(bigquery, wait_seconds=120):
+                    with guard:
+                        inside[0] += 1
+                        most[0] = max(most[0], inside[0])
+                    time.sleep(0.2)
+                    turns.append(name)
+                    with guard:
+                        inside[0] -= 1
+        except Exception as exc:  # a thread's error would otherwise be lost: the assertion below names it
+            errors.append(f"{name}: {exc!r}")
 
     threads = [threading.Thread(target=command, args=(name,)) for name in ("stock-levels", "linnworks")]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=600)
+    assert errors == []
     assert most[0] == 1 and sorted(turns) == ["linnworks"] * 3 + ["stock-levels"] * 3
 
     held = warehouse_lock(bigquery, wait_seconds=0)
@@ -264,6 +268,7 @@ def test_on_bigquery_a_stock_levels_job_started_during_the_daily_build_waits_and
             "ELT_LOCK_WAIT_SECONDS": "1500",
         }
         base = {k: v for k, v in os.environ.items() if not k.startswith("SOURCES__")}
+        base["ELT_TODAY"] = today.isoformat()  # the sandbox's day, not the module's fixed DAY: feeds dated today
         env = {**base, **settings, "ELT_TARGET": "bigquery"}
         daily = _elt({**env, "ELT_STATE_DIR": str(tmp_path / "job-daily")}, "run", "--date", today.isoformat())
         deadline = time.monotonic() + 300

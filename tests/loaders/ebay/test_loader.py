@@ -214,6 +214,7 @@ def test_refresh_tokens_are_read_from_secrets_toml_per_store_section(tmp_path: P
     )
     env = {name: value for name, value in os.environ.items() if not name.startswith("SOURCES__")}
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[3])
+    env["DLT_PROJECT_DIR"] = str(tmp_path)  # dlt's config folder is tmp_path/.dlt, whatever ran before
     run = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout) == ["app", {"AMS": "v^1.1#ams"}, []]
