@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from decimal import Decimal
@@ -22,9 +21,10 @@ from elt.guard import build_finished, build_record_path, build_refusal, build_st
 from elt.lease import current_holder, holder_name
 from elt.lock import WarehouseBusy, lock_path, warehouse_lock
 from elt.targets import Target
-from sandboxes.linnworks import running_sandbox
+from sandboxes.linnworks import Sandbox, running_sandbox
 from sandboxes.samples import generate
 from tests.support.bigquery.emulator import EmulatorUnavailable, install, running_emulator
+from tests.support.contention import every_turn, take_turns
 from tests.support.today import fixed_today
 
 DAY = dt.date(2026, 11, 20)
@@ -123,30 +123,9 @@ def test_on_bigquery_the_build_record_is_in_raw_elt_so_a_task_with_an_empty_disk
 def test_on_bigquery_two_commands_never_hold_the_lease_together_and_the_second_names_the_first(
     bigquery: Target,
 ) -> None:
-    inside, most, turns, errors = [0], [0], [], []
-    guard = threading.Lock()
-
-    def command(name: str) -> None:
-        try:
-            for _ in range(3):
-                with warehouse_lock(bigquery, wait_seconds=120):
-                    with guard:
-                        inside[0] += 1
-                        most[0] = max(most[0], inside[0])
-                    time.sleep(0.2)
-                    turns.append(name)
-                    with guard:
-                        inside[0] -= 1
-        except Exception as exc:  # a thread's error would otherwise be lost: the assertion below names it
-            errors.append(f"{name}: {exc!r}")
-
-    threads = [threading.Thread(target=command, args=(name,)) for name in ("stock-levels", "linnworks")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=600)
-    assert errors == []
-    assert most[0] == 1 and sorted(turns) == ["linnworks"] * 3 + ["stock-levels"] * 3
+    contention = take_turns(lambda: warehouse_lock(bigquery, wait_seconds=120), rounds=3, pause=0.2)
+    assert contention.errors == []
+    assert contention.most_inside == 1 and sorted(contention.turns) == every_turn(3)
 
     held = warehouse_lock(bigquery, wait_seconds=0)
     with held, pytest.raises(WarehouseBusy) as refused, warehouse_lock(bigquery, wait_seconds=0):
@@ -165,6 +144,18 @@ def _comparable(value: object) -> object:
     if isinstance(value, float | Decimal):
         return round(float(value), 9)
     return value
+
+
+def _linnworks_settings(linnworks: Sandbox) -> dict[str, str]:
+    """The loader's settings for the running Linnworks sandbox (its 2-second rate-limit window)."""
+    credentials = linnworks.credentials
+    return {
+        "SOURCES__LINNWORKS__APPLICATION_ID": credentials["application_id"],
+        "SOURCES__LINNWORKS__APPLICATION_SECRET": credentials["application_secret"],
+        "SOURCES__LINNWORKS__TOKEN": credentials["token"],
+        "SOURCES__LINNWORKS__AUTH_URL": linnworks.url,
+        "SOURCES__LINNWORKS__RATE_LIMIT_WINDOW_SECONDS": "2.0",
+    }
 
 
 def _linnworks_rows(target: Target) -> dict[str, list[str]]:
@@ -187,15 +178,7 @@ def test_on_bigquery_a_stock_levels_job_started_during_the_linnworks_sync_waits_
 ) -> None:
     now = dt.datetime(2026, 11, 20, 5, 30, tzinfo=dt.UTC)
     with running_sandbox(now=now, items=60, orders=80, rate_window_seconds=2.0) as linnworks:
-        credentials = linnworks.credentials
-        settings = {
-            "SOURCES__LINNWORKS__APPLICATION_ID": credentials["application_id"],
-            "SOURCES__LINNWORKS__APPLICATION_SECRET": credentials["application_secret"],
-            "SOURCES__LINNWORKS__TOKEN": credentials["token"],
-            "SOURCES__LINNWORKS__AUTH_URL": linnworks.url,
-            "SOURCES__LINNWORKS__RATE_LIMIT_WINDOW_SECONDS": "2.0",
-            "ELT_LOCK_WAIT_SECONDS": "600",
-        }
+        settings = {**_linnworks_settings(linnworks), "ELT_LOCK_WAIT_SECONDS": "600"}
         env = {**os.environ, **settings, "ELT_TARGET": "bigquery"}
         # Two Cloud Run jobs: each its own empty disk (dlt's state comes from the warehouse).
         sync = _elt({**env, "ELT_STATE_DIR": str(tmp_path / "job-linnworks")}, "load", "linnworks")
@@ -255,13 +238,8 @@ def test_on_bigquery_a_stock_levels_job_started_during_the_daily_build_waits_and
     sample = generate(tmp_path / "files", last_day=today, days=1)
     now = dt.datetime.combine(today, dt.time(6, 0), tzinfo=dt.UTC)
     with running_sandbox(now=now, items=60, orders=80, rate_window_seconds=2.0) as linnworks:
-        credentials = linnworks.credentials
         settings = {
-            "SOURCES__LINNWORKS__APPLICATION_ID": credentials["application_id"],
-            "SOURCES__LINNWORKS__APPLICATION_SECRET": credentials["application_secret"],
-            "SOURCES__LINNWORKS__TOKEN": credentials["token"],
-            "SOURCES__LINNWORKS__AUTH_URL": linnworks.url,
-            "SOURCES__LINNWORKS__RATE_LIMIT_WINDOW_SECONDS": "2.0",
+            **_linnworks_settings(linnworks),
             "SOURCES__SUPPLIER_STOCK__PRODUCTS_URL": str(sample.product_master),
             "SOURCES__SUPPLIER_STOCK__STORES_URL": str(sample.root),
             "SOURCES__SUPPLIER_STOCK__FEEDS_URL": str(sample.root / "feeds" / "{date}"),

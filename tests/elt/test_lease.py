@@ -4,7 +4,6 @@ alive by its renewals. tests/e2e/test_concurrency.py runs it on the BigQuery emu
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -17,6 +16,7 @@ from elt import guard, lease, state
 from elt.lock import WarehouseBusy
 from elt.targets import Target
 from tests.support.bigquery.dialect import bigquery_problems
+from tests.support.contention import every_turn, take_turns
 
 
 @pytest.fixture
@@ -31,27 +31,10 @@ def _hold(
 
 
 def test_two_commands_taking_the_lease_at_once_never_hold_it_together(target: Target) -> None:
-    inside, most, turns = [0], [0], []
-    guard = threading.Lock()
-
-    def command(name: str) -> None:
-        for _ in range(5):
-            with _hold(target, wait=60):
-                with guard:
-                    inside[0] += 1
-                    most[0] = max(most[0], inside[0])
-                time.sleep(0.05)
-                turns.append(name)
-                with guard:
-                    inside[0] -= 1
-
-    threads = [threading.Thread(target=command, args=(name,)) for name in ("stock-levels", "linnworks")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert most[0] == 1
-    assert sorted(turns) == ["linnworks"] * 5 + ["stock-levels"] * 5
+    contention = take_turns(lambda: _hold(target, wait=60), rounds=5, pause=0.05)
+    assert contention.errors == []
+    assert contention.most_inside == 1
+    assert sorted(contention.turns) == every_turn(5)
 
 
 def test_a_command_that_may_not_wait_is_refused_naming_the_holder(target: Target) -> None:
