@@ -80,6 +80,20 @@ def causes(error: BaseException) -> list[BaseException]:
         chain.append(cause)
 
 
+def linked_errors(error: BaseException) -> list[BaseException]:
+    """`error` and every exception linked to it, each once: its `__cause__` and `__context__` (suppressed or
+    not) and the `exception` that dlt's step failures (PipelineStepFailed) carry, followed to the end."""
+    seen: list[BaseException] = []
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or any(current is known for known in seen):
+            continue
+        seen.append(current)
+        pending.extend([current.__cause__, current.__context__, getattr(current, "exception", None)])
+    return seen
+
+
 def root_error(error: BaseException, types: tuple[type[BaseException], ...] = ()) -> BaseException:
     """The first exception of `types` in `error`'s chain (e.g. the failed API call), else the innermost."""
     chain = causes(error)

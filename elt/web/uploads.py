@@ -26,6 +26,7 @@ from elt.dbt import run_dbt
 from elt.lock import warehouse_lock
 from elt.runs import record_run
 from elt.targets import Target
+from loaders.pipeline import linked_errors
 from loaders.supplier_feeds.layouts import code_from_file_name, feed_layouts
 from loaders.supplier_feeds.source import load_supplier_stock
 from loaders.supplier_feeds.window import FeedDateWindow
@@ -300,17 +301,9 @@ def limit_memory(megabytes: int) -> None:
 
 def _caused_by_memory(exc: BaseException) -> bool:
     """Whether a MemoryError is behind `exc` (dlt wraps what fails in a step, pyarrow says "malloc … failed")."""
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [exc]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, MemoryError) or re.search(r"\bmalloc of size \d+ failed", str(current)):
-            return True
-        pending.extend([current.__cause__, current.__context__, getattr(current, "exception", None)])
-    return False
+    return any(
+        isinstance(e, MemoryError) or re.search(r"\bmalloc of size \d+ failed", str(e)) for e in linked_errors(exc)
+    )
 
 
 def _out_of_memory_said(memory_mb: int, function: Callable[..., T], *args: Any) -> T:

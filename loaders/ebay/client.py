@@ -371,15 +371,18 @@ class TradingClient:
     def _exchange(self) -> tuple[str, float]:
         """The refresh grant, its broken answers (a 200 that is not the JSON of a token) retried like the Trading
         calls' (HTTP 5xx, 429 and dropped connections are the session's)."""
+        return self._retrying()(self._exchange_once)  # type: ignore[no-any-return]
+
+    def _retrying(self) -> Retrying:
+        """The retries of the settings (attempts, exponential backoff) for what `_retry_here` calls transient."""
         ebay = self.settings
-        retrying = Retrying(
+        return Retrying(
             stop=stop_after_attempt(ebay.retry_max_attempts),
             wait=wait_exponential(multiplier=ebay.retry_backoff_seconds, max=ebay.retry_max_delay_seconds),
             retry=retry_if_exception(_retry_here),
             sleep=self._sleep,
             reraise=True,
         )
-        return retrying(self._exchange_once)  # type: ignore[no-any-return]
 
     def _exchange_once(self) -> tuple[str, float]:
         ebay = self.settings
@@ -436,15 +439,7 @@ class TradingClient:
         Raises `TokenRejected` when the store's token cannot be had, `EbayError` when the whole call failed
         (transient errors after the retries, or a Failure naming no item)."""
         document = request_xml(call_name, body_xml)
-        ebay = self.settings
-        retrying = Retrying(
-            stop=stop_after_attempt(ebay.retry_max_attempts),
-            wait=wait_exponential(multiplier=ebay.retry_backoff_seconds, max=ebay.retry_max_delay_seconds),
-            retry=retry_if_exception(_retry_here),
-            sleep=self._sleep,
-            reraise=True,
-        )
-        return retrying(self._call_once, call_name, document)  # type: ignore[no-any-return]
+        return self._retrying()(self._call_once, call_name, document)  # type: ignore[no-any-return]
 
     def _call_once(self, call_name: str, document: bytes) -> TradingResponse:
         token = self.access_token()

@@ -11,6 +11,7 @@ from dlt.common.pipeline import LoadInfo
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from loaders.contract import Warehouse
+from loaders.pipeline import linked_errors
 from loaders.workbooks.files import InputFile, find_files
 from loaders.workbooks.landing import FileUnreadable, load_errors
 from loaders.workbooks.report import REJECTED, UNCHANGED, FileResult, LoadReport
@@ -33,17 +34,7 @@ def find_inputs(paths: Sequence[str], kind: str, report: LoadReport, folder_name
 
 def _unreadable(exc: BaseException) -> FileUnreadable | None:
     """The FileUnreadable behind a failed extract, if that is what failed it."""
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [exc]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, FileUnreadable):
-            return current
-        pending.extend([current.__cause__, current.__context__, getattr(current, "exception", None)])
-    return None
+    return next((e for e in linked_errors(exc) if isinstance(e, FileUnreadable)), None)
 
 
 def land(
