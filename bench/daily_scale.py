@@ -21,8 +21,15 @@ STORES = ("AMS", "AST", "CPO", "DPW", "MFD", "OR", "PG", "PV", "RTG", "SJR")
 RTG_STORE = "RTG"
 FULL = {"listings": 5_000_000, "products": 140_000, "fps_rows": 236_000, "other_rows": 12_500, "rtg_labels": 20_000}
 HISTORY_DAYS = 30
-FIRST_DAY = dt.date(2026, 10, 1)
 RAW_TABLES = ("store_listings", "products", "stock_feed_rows")
+
+
+def first_day(next_days: int) -> dt.date:
+    """The first feed date: HISTORY_DAYS of history, then `next_days` days each built as the next day, the last
+    one today. Anchored to the machine's date because the loader and the models keep feed dates in a window
+    counted from today (loaders/supplier_feeds/window.py), as a seller's warehouse does; the oldest days drop
+    out of the window as the next days come, as they do there."""
+    return dt.date.today() - dt.timedelta(days=HISTORY_DAYS + next_days - 1)
 
 
 @dataclass(frozen=True)
@@ -61,7 +68,7 @@ def bootstrap(target: object, folder: Path) -> None:
     from loaders.supplier_feeds.source import load_supplier_stock
     from sandboxes.samples import generate
 
-    sample = generate(folder / "files", last_day=FIRST_DAY, days=1)
+    sample = generate(folder / "files", last_day=dt.date.today(), days=1)
     assert load_products(target, str(sample.product_master)).ok  # type: ignore[arg-type]
     assert load_stores(target, [str(p) for p in sample.store_workbooks]).ok  # type: ignore[arg-type]
     for day, path in sample.feed_dirs.items():
@@ -75,7 +82,7 @@ def _sql_values(rows: list[tuple[object, ...]]) -> str:
     return ", ".join("(" + ", ".join(lit(v) for v in row) + ")" for row in rows)
 
 
-def generate_raw(con: object, sizes: Sizes) -> None:
+def generate_raw(con: object, sizes: Sizes, first: dt.date) -> None:
     """Replace the raw tables' rows with the generated products and store listings (feeds come per day)."""
     suppliers = [(s, rule, value) for s, rule, value in _suppliers(con) if rule != "inverted_list"]
     weights = [(s, sizes.fps_rows if s == "FPS" else sizes.other_rows) for s, _, _ in suppliers]
@@ -94,7 +101,7 @@ def generate_raw(con: object, sizes: Sizes) -> None:
         select cast(idx as int) as idx, supplier, rule, in_stock, cast(feed_rows as int) as feed_rows,
                cast(mapped as int) as mapped, cast(label_offset as int) as label_offset from bench_suppliers""")
     mapped_labels = offset
-    loaded_at = "timestamptz '" + f"{FIRST_DAY - dt.timedelta(days=2)}" + " 06:00:00+00'"
+    loaded_at = "timestamptz '" + f"{first - dt.timedelta(days=2)}" + " 06:00:00+00'"
     run("delete from raw_supplier_stock.stock_feed_rows")
     run("delete from raw_supplier_stock.products")
     run(f"""insert into raw_supplier_stock.products
@@ -140,11 +147,11 @@ def generate_raw(con: object, sizes: Sizes) -> None:
             on listings.label_id >= s.label_offset and listings.label_id < s.label_offset + s.mapped""")
 
 
-def add_feed_day(con: object, day: dt.date, sizes: Sizes, loaded_at: dt.datetime | None = None) -> None:
+def add_feed_day(con: object, day: dt.date, first: dt.date, sizes: Sizes, loaded_at: dt.datetime | None = None) -> None:
     """Every supplier's feed for `day`, as `elt load supplier-stock` lands it (one load per day), loaded at
     `loaded_at` (default 06:00 UTC that day)."""
     run = con.execute  # type: ignore[attr-defined]
-    n = (day - FIRST_DAY).days
+    n = (day - first).days
     when = loaded_at or dt.datetime.combine(day, dt.time(6), dt.UTC)
     loaded_at_sql = f"timestamptz '{when.isoformat()}'"
     load_id = f"'{when.timestamp():.6f}'"

@@ -196,10 +196,11 @@ def bench_daily(quick: bool, runs: int, folder: Path) -> list[Figure]:
     daily_scale.bootstrap(target, folder)
     con = duckdb.connect(str(target.duckdb_path))
     started = time.perf_counter()
-    daily_scale.generate_raw(con, sizes)
-    day = daily_scale.FIRST_DAY
+    first = daily_scale.first_day(next_days=runs)
+    daily_scale.generate_raw(con, sizes, first)
+    day = first
     for _ in range(daily_scale.HISTORY_DAYS):
-        daily_scale.add_feed_day(con, day, sizes)
+        daily_scale.add_feed_day(con, day, first, sizes)
         day += dt.timedelta(days=1)
     generated = time.perf_counter() - started
     raw = {table: daily_scale.text_mb(con, f"raw_supplier_stock.{table}") for table in daily_scale.RAW_TABLES}
@@ -213,7 +214,7 @@ def bench_daily(quick: bool, runs: int, folder: Path) -> list[Figure]:
     def next_day() -> None:
         nonlocal day
         with duckdb.connect(str(target.duckdb_path)) as con:
-            daily_scale.add_feed_day(con, day, sizes, loaded_at=dt.datetime.now(dt.UTC))
+            daily_scale.add_feed_day(con, day, first, sizes, loaded_at=dt.datetime.now(dt.UTC))
         day += dt.timedelta(days=1)
 
     for _ in range(runs):
