@@ -67,12 +67,8 @@ def bound_seconds(calls: Counter[str], limits: dict[str, int], window: float) ->
 
 @contextmanager
 def _settings(sandbox: Sandbox, window: float, limits: dict[str, int]) -> Iterator[None]:
-    credentials = sandbox.credentials
     values = {
-        "SOURCES__LINNWORKS__APPLICATION_ID": credentials["application_id"],
-        "SOURCES__LINNWORKS__APPLICATION_SECRET": credentials["application_secret"],
-        "SOURCES__LINNWORKS__TOKEN": credentials["token"],
-        "SOURCES__LINNWORKS__AUTH_URL": sandbox.url,
+        **sandbox.settings(),
         "SOURCES__LINNWORKS__RATE_LIMIT_WINDOW_SECONDS": str(window),
         "SOURCES__LINNWORKS__RATE_LIMITS": json.dumps(limits),
     }

@@ -23,13 +23,7 @@ def serving(items: int | None = None, orders: int = DEMO_ORDERS) -> Iterator[dic
     from sandboxes.samples import LINNWORKS_ITEMS
 
     with running_sandbox(items=items or LINNWORKS_ITEMS, orders=orders) as sandbox:
-        credentials = sandbox.credentials
-        yield {
-            "SOURCES__LINNWORKS__APPLICATION_ID": credentials["application_id"],
-            "SOURCES__LINNWORKS__APPLICATION_SECRET": credentials["application_secret"],
-            "SOURCES__LINNWORKS__TOKEN": credentials["token"],
-            "SOURCES__LINNWORKS__AUTH_URL": sandbox.url,
-        }
+        yield sandbox.settings()
 
 
 def _parse_now(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:

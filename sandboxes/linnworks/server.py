@@ -218,6 +218,18 @@ class Sandbox(SandboxServer[CallRecord]):
         """{"application_id", "application_secret", "token"}: the only ones AuthorizeByApplication accepts."""
         return dict(self._raw_credentials)
 
+    def settings(self) -> dict[str, str]:
+        """The dlt settings (env names) that point the Linnworks loader at this sandbox, with its rate-limit
+        window (the loader paces itself by the same window the sandbox counts in)."""
+        c = self._raw_credentials
+        return {
+            "SOURCES__LINNWORKS__APPLICATION_ID": c["application_id"],
+            "SOURCES__LINNWORKS__APPLICATION_SECRET": c["application_secret"],
+            "SOURCES__LINNWORKS__TOKEN": c["token"],
+            "SOURCES__LINNWORKS__AUTH_URL": self.auth_url,
+            "SOURCES__LINNWORKS__RATE_LIMIT_WINDOW_SECONDS": f"{self.limiter.window:g}",
+        }
+
     def credentials_form(self) -> dict[str, str]:
         """The credentials as AuthorizeByApplication form fields (`ApplicationId`, ...)."""
         c = self._raw_credentials

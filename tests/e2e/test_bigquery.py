@@ -126,13 +126,8 @@ def _api_sandboxes(now: dt.datetime, sample: SampleFiles) -> Iterator[dict[str, 
         running_badapi_sandbox(**BADAPI_SANDBOX) as badapi,
         serving_ebay(workbooks=sample.store_workbooks) as ebay,
     ):
-        credentials = linnworks.credentials
         yield {
-            "SOURCES__LINNWORKS__APPLICATION_ID": credentials["application_id"],
-            "SOURCES__LINNWORKS__APPLICATION_SECRET": credentials["application_secret"],
-            "SOURCES__LINNWORKS__TOKEN": credentials["token"],
-            "SOURCES__LINNWORKS__AUTH_URL": linnworks.url,
-            "SOURCES__LINNWORKS__RATE_LIMIT_WINDOW_SECONDS": str(LINNWORKS_SANDBOX["rate_window_seconds"]),
+            **linnworks.settings(),
             "SOURCES__WDN__BASE_URL": wdn.base_url,
             "SOURCES__BADAPI__BASE_URL": badapi.url,
             **ebay.settings(),

@@ -21,7 +21,7 @@ from elt.guard import build_finished, build_record_path, build_refusal, build_st
 from elt.lease import current_holder, holder_name
 from elt.lock import WarehouseBusy, lock_path, warehouse_lock
 from elt.targets import Target
-from sandboxes.linnworks import Sandbox, running_sandbox
+from sandboxes.linnworks import running_sandbox
 from sandboxes.samples import generate
 from tests.support.bigquery.emulator import EmulatorUnavailable, install, running_emulator
 from tests.support.contention import every_turn, take_turns
@@ -146,18 +146,6 @@ def _comparable(value: object) -> object:
     return value
 
 
-def _linnworks_settings(linnworks: Sandbox) -> dict[str, str]:
-    """The loader's settings for the running Linnworks sandbox (its 2-second rate-limit window)."""
-    credentials = linnworks.credentials
-    return {
-        "SOURCES__LINNWORKS__APPLICATION_ID": credentials["application_id"],
-        "SOURCES__LINNWORKS__APPLICATION_SECRET": credentials["application_secret"],
-        "SOURCES__LINNWORKS__TOKEN": credentials["token"],
-        "SOURCES__LINNWORKS__AUTH_URL": linnworks.url,
-        "SOURCES__LINNWORKS__RATE_LIMIT_WINDOW_SECONDS": "2.0",
-    }
-
-
 def _linnworks_rows(target: Target) -> dict[str, list[str]]:
     """Each raw Linnworks table's business columns by name, sorted (dlt's load ids and row ids differ run by run)."""
     out = {}
@@ -178,7 +166,7 @@ def test_on_bigquery_a_stock_levels_job_started_during_the_linnworks_sync_waits_
 ) -> None:
     now = dt.datetime(2026, 11, 20, 5, 30, tzinfo=dt.UTC)
     with running_sandbox(now=now, items=60, orders=80, rate_window_seconds=2.0) as linnworks:
-        settings = {**_linnworks_settings(linnworks), "ELT_LOCK_WAIT_SECONDS": "600"}
+        settings = {**linnworks.settings(), "ELT_LOCK_WAIT_SECONDS": "600"}
         env = {**os.environ, **settings, "ELT_TARGET": "bigquery"}
         # Two Cloud Run jobs: each its own empty disk (dlt's state comes from the warehouse).
         sync = _elt({**env, "ELT_STATE_DIR": str(tmp_path / "job-linnworks")}, "load", "linnworks")
@@ -239,7 +227,7 @@ def test_on_bigquery_a_stock_levels_job_started_during_the_daily_build_waits_and
     now = dt.datetime.combine(today, dt.time(6, 0), tzinfo=dt.UTC)
     with running_sandbox(now=now, items=60, orders=80, rate_window_seconds=2.0) as linnworks:
         settings = {
-            **_linnworks_settings(linnworks),
+            **linnworks.settings(),
             "SOURCES__SUPPLIER_STOCK__PRODUCTS_URL": str(sample.product_master),
             "SOURCES__SUPPLIER_STOCK__STORES_URL": str(sample.root),
             "SOURCES__SUPPLIER_STOCK__FEEDS_URL": str(sample.root / "feeds" / "{date}"),
