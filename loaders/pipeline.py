@@ -47,13 +47,23 @@ def resource_rows(info: Any, resources: Iterable[str]) -> dict[str, int]:
     return counts
 
 
-def normalize_and_load(pipeline: Any) -> Landed:
-    """Normalize and load what is extracted; raises when a job failed."""
+def normalize(pipeline: Any) -> dict[str, int]:
+    """Normalize what is extracted; the rows per table it normalized (dlt's own `_dlt_*` left out)."""
     normalized = pipeline.normalize()
+    counts = normalized.row_counts if normalized else {}
+    return {table: rows for table, rows in counts.items() if not table.startswith("_dlt")}
+
+
+def load_normalized(pipeline: Any, row_counts: Mapping[str, int]) -> Landed:
+    """Load what is normalized (`row_counts`: what `normalize` said); raises when a job failed."""
     info = pipeline.load()
     info.raise_on_failed_jobs()
-    counts = normalized.row_counts if normalized else {}
-    return Landed({table: rows for table, rows in counts.items() if not table.startswith("_dlt")}, list(info.loads_ids))
+    return Landed(dict(row_counts), list(info.loads_ids))
+
+
+def normalize_and_load(pipeline: Any) -> Landed:
+    """Normalize and load what is extracted; raises when a job failed."""
+    return load_normalized(pipeline, normalize(pipeline))
 
 
 def load(pipeline: Any, source: Any, echo: Echo | None = None, **options: Any) -> Landed:

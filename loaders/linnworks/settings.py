@@ -4,6 +4,9 @@ Facts come from docs/sources/linnworks.md (its section numbers in the comments: 
 """
 
 PIPELINE_NAME = "linnworks"
+"""The orders' dlt pipeline: it keeps the processed-orders cursor, under the name it always had."""
+STOCK_PIPELINE_NAME = "linnworks_stock"
+"""The stock's dlt pipeline (its own schema of the same name in the same dataset)."""
 DATASET_NAME = "raw_linnworks"
 
 AUTH_URL = "https://api.linnworks.net"
@@ -20,6 +23,20 @@ RESOURCES = (
     "open_orders",
 )
 """Every resource (= root table) of the source, in the order they are listed to the user."""
+
+PIPELINES = {
+    PIPELINE_NAME: ("processed_orders", "order_details", "open_orders"),
+    STOCK_PIPELINE_NAME: (
+        "stock_items",
+        "stock_levels",
+        "stock_item_details",
+        "stock_locations",
+        "stock_location_details",
+    ),
+}
+"""The resources each pipeline extracts, normalizes and loads: the orders' calls fit one rate-limit window and are
+done long before the stock's last page, so the orders are normalized while the stock still waits on the limits
+(loaders/linnworks/pipeline.py). Every resource is in exactly one; a transformer is with its parent."""
 
 FED_BY = {"stock_item_details": "stock_items", "order_details": "processed_orders"}
 """Transformers that only run on their parent's pages (order_details shares its parent's cursor)."""

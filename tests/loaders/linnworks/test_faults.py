@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from elt.targets import Target
+from loaders.linnworks import settings
 from loaders.linnworks.pipeline import load_linnworks
 from sandboxes.linnworks import Sandbox, running_sandbox
 from tests.support.linnworks import DATASET, assert_lands_exactly, configure, table_counts
@@ -142,3 +143,33 @@ def test_a_load_meeting_a_fault_that_never_clears_fails_naming_the_endpoint_land
 
     assert rerun.ok, rerun.error
     assert_lands_exactly(target, sandbox, fault.resources)
+
+
+def test_a_stock_fault_that_never_clears_drops_the_orders_already_extracted_and_their_cursor(
+    sandbox: Sandbox, target: Target, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The orders' pipeline extracts and normalizes while the stock's waits on slow answers; when the stock fails,
+    the orders' package is dropped unloaded and their cursor goes back, so the rerun reads them all again."""
+    resources = STOCK + ORDER_DETAILS
+    configure(monkeypatch, sandbox, request_timeout_seconds=TIMEOUT, retry_backoff_seconds=0.05, max_attempts=3)
+    sandbox.set_faults("GetStockLevel_Batch#1+=slow:3")
+
+    failed = load_linnworks(target, resources, echo=lambda line: None)
+
+    assert not failed.ok
+    assert failed.error is not None and failed.error.startswith("Linnworks Stock/GetStockLevel_Batch failed"), (
+        failed.error
+    )
+    answered = [c.method for c in sandbox.calls() if c.status == 200 and c.method == "GetOrdersById"]
+    assert len(answered) == 3, "the orders (450, 200 a call) were all extracted before the stock failed"
+    assert not target.duckdb_path.exists() or table_counts(target) == {}, f"nothing lands in {DATASET}"
+    orders = target.pipeline(settings.PIPELINE_NAME, DATASET)
+    assert orders.list_extracted_load_packages() == [] and orders.list_normalized_load_packages() == []
+    assert "linnworks" not in orders.state.get("sources", {}), "the processed-orders cursor is back where it was"
+
+    sandbox.clear_faults()
+    configure(monkeypatch, sandbox, retry_backoff_seconds=0.05, max_attempts=5)
+    rerun = load_linnworks(target, resources, echo=lambda line: None)
+
+    assert rerun.ok, rerun.error
+    assert_lands_exactly(target, sandbox, resources)
