@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -29,6 +28,7 @@ from typing import Any
 
 import requests
 
+from bench.measure import run_child
 from elt.demo import environment
 from loaders.linnworks import settings
 from sandboxes.linnworks.server import CallRecord, Sandbox
@@ -38,11 +38,13 @@ STOCK_REQUIREMENTS = list(settings.STOCK_ITEMS_DATA_REQUIREMENTS)
 
 @dataclass(frozen=True)
 class Sync:
-    """One full sync: seconds talking to the API, seconds in all (normalize and load too), the call log."""
+    """One full sync: seconds talking to the API, seconds in all (normalize and load too), the call log, memory."""
 
     api_seconds: float
     total_seconds: float
     calls: list[CallRecord]
+    peak_mb: float = 0.0
+    """Peak RSS of the loader's process."""
 
     def answered(self) -> Counter[str]:
         """Calls per method that were answered with data (2xx): the least a sync must make."""
@@ -82,17 +84,14 @@ def our_sync(sandbox: Sandbox, folder: Path, window: float, limits: dict[str, in
     path = folder / f"linnworks-{time.monotonic_ns()}.duckdb"
     sandbox.reset_stats()
     with _settings(sandbox, window, limits):
-        started = time.perf_counter()
-        result = subprocess.run(
-            [sys.executable, "-m", "elt.cli", "--duckdb", str(path), "load", "linnworks"],
-            capture_output=True, text=True, env=dict(os.environ),
-        )  # fmt: skip
-        total = time.perf_counter() - started
-    if result.returncode != 0:
-        raise RuntimeError(f"the Linnworks sync failed: {result.stdout[-2000:]}{result.stderr[-2000:]}")
+        command = [sys.executable, "-m", "elt.cli", "--duckdb", str(path), "load", "linnworks"]
+        try:
+            total, peak = run_child(command, dict(os.environ))
+        except RuntimeError as error:
+            raise RuntimeError(f"the Linnworks sync failed: {error}") from None
     calls = sandbox.calls()
     api = max(c.started_at + c.duration_seconds for c in calls) - min(c.started_at for c in calls)
-    return Sync(api, total, calls)
+    return Sync(api, total, calls, peak)
 
 
 class NaiveClient:

@@ -7,8 +7,9 @@ done, so the orders' rows are normalized while the stock still waits on GetStock
 once every group has extracted, one pipeline after the other.
 
 Measured with `python -m bench.run --only linnworks-real-limits` (32,000 items, 26,000 orders, 60 s window):
-with one pipeline, 33 s of normalize and load came after the last API answer (16 s of it the orders' nested rows);
-see bench/RESULTS.md for the figures with two.
+with one pipeline, 33 s of normalize and load came after the last API answer (16 s of it the orders' nested rows)
+and the run took 1.61 times the rate-limit bound; with two, 15.3 s and 1.29 times (median of 3). What is left after
+the last answer is the stock's own normalize and the two loads.
 
 A failure anywhere in extraction stops every call, and no group loads: a group already extracted (or normalized)
 drops its package and its cursor goes back where it was (dlt's `abort_packages`), so no table is half-replaced
@@ -76,9 +77,21 @@ def _missing_settings(error: ConfigFieldMissingException) -> str:
 
 
 def _import_what_the_threads_share() -> None:
-    """Import, in this thread, what dlt imports lazily as the groups extract, normalize and load: two threads
-    importing pyarrow at once fail on its half-initialized module ("partially initialized module 'pyarrow'")."""
-    for module in ("dlt.common.libs.pyarrow", "dlt.normalize", "dlt.load"):  # pyarrow: the parquet files
+    """Import, in this thread, the libraries dlt imports lazily as the groups extract, normalize and load.
+
+    dlt tells data frames and arrow tables from rows by looking the module up in `sys.modules` (`is_pandas_frame`,
+    `is_arrow_item`): while another thread is still importing pandas or pyarrow, that lookup finds a
+    half-initialized module and the extraction fails ("partially initialized module 'pandas' has no attribute
+    'DataFrame'"). Both were seen in `bench.run --only linnworks-real-limits` before this import.
+    """
+    for module in (
+        "pyarrow",
+        "pandas",
+        "dlt.common.libs.pyarrow",
+        "dlt.common.libs.pandas",
+        "dlt.normalize",
+        "dlt.load",
+    ):
         importlib.import_module(module)
 
 
