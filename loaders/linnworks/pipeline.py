@@ -109,14 +109,12 @@ class _Group(threading.Thread):
         echo: Echo,
     ) -> None:
         super().__init__(name=f"linnworks-{name}", daemon=True)
-        self.target, self.resources, self.client, self.full_refresh, self.echo = (
-            target,
-            resources,
-            client,
-            full_refresh,
-            echo,
-        )
+        self.target = target
         self.pipeline_name = name
+        self.resources = resources
+        self.client = client
+        self.full_refresh = full_refresh
+        self.echo = echo
         self.extracted = threading.Event()
         """Set when extraction ended, with `error` set if it failed."""
         self.error: BaseException | None = None
@@ -229,11 +227,12 @@ def load_linnworks(
             result.error = client.scrub(f"Linnworks load into {settings.DATASET_NAME} failed: {group.load_error}")
     result.seconds = time.monotonic() - started
     if result.error is not None:
-        if not landed.load_ids:
+        failed_loads = [group.pipeline_name for group in groups if group.load_error is not None]
+        if not failed_loads:
             echo("linnworks: failed, nothing loaded")
-        else:  # a load step failed after another pipeline's load
+        else:
             echo(
-                f"linnworks: failed at the load step of {', '.join(g.pipeline_name for g in groups if g.load_error)} "
+                f"linnworks: failed at the load step of {', '.join(failed_loads)} "
                 "(its package stays pending for the next run)"
             )
         result.row_counts = dict(sorted(landed.row_counts.items()))
