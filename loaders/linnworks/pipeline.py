@@ -40,6 +40,9 @@ Echo = Callable[[str], None]
 # Extracted files are read once by normalize moments later: gzipping them costs the single extract thread
 # more than it saves. Scoped to this source's config section; the environment may override it.
 os.environ.setdefault("SOURCES__LINNWORKS__DATA_WRITER__DISABLE_COMPRESSION", "true")
+# The stock comes as arrow tables (records.flat_table): dlt gives arrow rows a `_dlt_id` only when asked, and the
+# stock's rows have always had one (staging reads it). Scoped to the stock's pipeline.
+os.environ.setdefault(f"{settings.STOCK_PIPELINE_NAME.upper()}__NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_ID", "true")
 
 
 @dataclass

@@ -27,12 +27,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dlt
+import pyarrow as pa
 from dlt.extract import DltResource
 from dlt.sources import incremental
 
 from loaders.linnworks import api, settings
-from loaders.linnworks.client import LinnworksClient, chunks, client_from_config
-from loaders.linnworks.records import parse_timestamp, type_order, type_stock_item, type_timestamp
+from loaders.linnworks.client import LinnworksClient, LinnworksError, chunks, client_from_config
+from loaders.linnworks.records import flat_table, parse_timestamp, type_order, type_stock_item, type_timestamp
 from loaders.linnworks.settings import RESOURCES
 
 __all__ = ["RESOURCES", "linnworks", "select_resources"]
@@ -58,6 +59,17 @@ STOCK_ITEM_COLUMNS: Any = {
     "creation_date": {"data_type": "timestamp"},
 }
 """Typed where the API is loose (nullable members, numbers that may come without a fraction)."""
+
+STOCK_ITEM_DETAIL_COLUMNS: Any = {
+    "stock_item_id": {"data_type": "text", "nullable": False},
+    "is_composite_parent": {"data_type": "bool"},
+    **{
+        name: STOCK_ITEM_COLUMNS[name]
+        for name in ("purchase_price", "retail_price", "tax_rate", "height", "width", "depth", "weight")
+    },
+    "creation_date": STOCK_ITEM_COLUMNS["creation_date"],
+}
+"""GetStockItemsFullByIds has the listing's loose members too (no sub-collections are asked for)."""
 
 STOCK_LEVEL_COLUMNS: Any = {
     "stock_item_id": {"data_type": "text", "nullable": False},
@@ -123,6 +135,25 @@ def select_resources(names: Sequence[str] | None) -> list[str]:
 
 
 # -- stock ------------------------------------------------------------------------------------------------
+def _stock_table(client: LinnworksClient, method: str, rows: list[Record], columns: Any) -> Any:
+    """The stock's rows as an arrow table (records.flat_table: the stock's normalize is then a file move, see
+    there); [] when there are none. A row that fits no column type fails the run naming `method`."""
+    if not rows:
+        return []
+    try:
+        return flat_table(rows, columns)
+    except ValueError as error:
+        message = f"Linnworks {method} answered a value that does not fit: {error}"
+        raise client.fail(LinnworksError(message, method)) from None
+
+
+def _item_ids(items: Any) -> list[str]:
+    """The ids on a page of stock items: arrow from stock_items, records from stock_item_ids."""
+    if isinstance(items, pa.Table):
+        return [str(item_id) for item_id in items.column("stock_item_id").to_pylist() if item_id]
+    return api.stock_item_ids(items)
+
+
 @dlt.resource(
     name="stock_items",
     primary_key="stock_item_id",
@@ -139,7 +170,8 @@ def stock_items(client: LinnworksClient) -> Iterator[list[Record]]:
     with client.guard():
         for page in api.stock_item_pages(client, settings.STOCK_ITEMS_DATA_REQUIREMENTS):
             client.add_rows("stock_items", len(page))
-            yield [type_stock_item(item) for item in page]
+            rows = [type_stock_item(item) for item in page]
+            yield _stock_table(client, api.GET_STOCK_ITEMS_FULL, rows, STOCK_ITEM_COLUMNS)
 
 
 @dlt.resource(name="stock_item_ids", selected=False, parallelized=True)
@@ -156,29 +188,31 @@ def stock_item_ids(client: LinnworksClient) -> Iterator[list[Record]]:
     columns=STOCK_LEVEL_COLUMNS,
     parallelized=True,
 )
-def stock_levels(items: list[Record], client: LinnworksClient) -> list[Record]:
+def stock_levels(items: Any, client: LinnworksClient) -> Any:
     """Stock per item and location (Stock/GetStockLevel_Batch, 200 ids a call), `Location` flattened."""
     with client.guard():
-        ids = api.stock_item_ids(items)
+        ids = _item_ids(items)
         rows = [row for batch in chunks(ids, settings.IDS_PER_CALL) for row in api.stock_levels(client, batch)]
+        table = _stock_table(client, api.GET_STOCK_LEVEL_BATCH, rows, STOCK_LEVEL_COLUMNS)
     client.add_rows("stock_levels", len(rows))
-    return rows
+    return table
 
 
 @dlt.transformer(
     name="stock_item_details",
     primary_key="stock_item_id",
     write_disposition="replace",
-    columns={"stock_item_id": {"data_type": "text", "nullable": False}, "is_composite_parent": {"data_type": "bool"}},
+    columns=STOCK_ITEM_DETAIL_COLUMNS,
     parallelized=True,
 )
-def stock_item_details(items: list[Record], client: LinnworksClient) -> list[Record]:
+def stock_item_details(items: Any, client: LinnworksClient) -> Any:
     """Stock/GetStockItemsFullByIds for each page of items: the fields the listing lacks (IsCompositeParent)."""
     with client.guard():
-        ids = api.stock_item_ids(items)
+        ids = _item_ids(items)
         rows = [row for batch in chunks(ids, settings.IDS_PER_CALL) for row in api.stock_items_by_ids(client, batch)]
+        table = _stock_table(client, api.GET_STOCK_ITEMS_FULL_BY_IDS, rows, STOCK_ITEM_DETAIL_COLUMNS)
     client.add_rows("stock_item_details", len(rows))
-    return rows
+    return table
 
 
 @dlt.resource(name="stock_locations", primary_key="stock_location_id", write_disposition="replace")

@@ -13,15 +13,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import dlt
+import duckdb
 import pytest
 from click.testing import CliRunner
 
 from elt.cli import main as elt
 from elt.targets import Target
-from loaders.linnworks.client import Credentials, LinnworksClient
+from loaders.linnworks.client import Credentials, LinnworksClient, LinnworksError
 from loaders.linnworks.pipeline import LinnworksLoad, load_linnworks
-from loaders.linnworks.records import parse_timestamp, type_order, type_stock_item
-from loaders.linnworks.source import RESOURCES, select_resources
+from loaders.linnworks.records import flat_table, parse_timestamp, type_order, type_stock_item
+from loaders.linnworks.source import RESOURCES, _stock_table, select_resources
 from sandboxes.linnworks import Sandbox, running_sandbox
 from tests.support.linnworks import WINDOW, assert_lands_exactly, configure, element_counts, table_counts
 from tests.support.warehouse import query
@@ -488,6 +490,102 @@ def test_enum_ordinals_become_their_names_and_missing_members_are_left_alone() -
     assert order["GeneralInfo"]["StockAllocationType"] == "Full"
     assert type_order({"GeneralInfo": None}) == {"GeneralInfo": None}
     assert type_stock_item({}) == {}
+
+
+STOCK_ROWS = [
+    {
+        "StockItemId": "a",
+        "Location": {"StockLocationId": "L1", "BinRack": None, "IsWarehouseManaged": False},
+        "StockValue": 3,
+        "LastUpdateDate": "2022-05-23T07:25:47.1039999Z",
+        "StockLevel": 4,
+        "Jit": True,
+        "Suppliers": [],
+        "Note": None,
+    },
+    {
+        "StockItemId": "b",
+        "Location": {"StockLocationId": "L2", "BinRack": "B-1", "IsWarehouseManaged": True},
+        "StockValue": 2.5,
+        "LastUpdateDate": "0001-01-01T00:00:00Z",
+        "StockLevel": -1,
+        "Jit": False,
+        "Suppliers": [],
+        "Note": None,
+    },
+]
+STOCK_HINTS: Any = {
+    "stock_item_id": {"data_type": "text", "nullable": False},
+    "stock_value": {"data_type": "double"},
+    "last_update_date": {"data_type": "timestamp"},
+    "location__bin_rack": {"data_type": "text"},
+}
+
+
+def test_stock_rows_as_arrow_land_the_columns_types_and_values_dlt_gives_the_same_records(tmp_path: Path) -> None:
+    database = tmp_path / "shape.duckdb"
+    for dataset, items in (
+        ("as_rows", json.loads(json.dumps(STOCK_ROWS))),
+        ("as_arrow", flat_table(STOCK_ROWS, STOCK_HINTS)),
+    ):
+        pipeline = dlt.pipeline(
+            pipeline_name=f"shape_{dataset}",
+            pipelines_dir=str(tmp_path / "pipelines"),
+            destination=dlt.destinations.duckdb(str(database)),
+            dataset_name=dataset,
+        )
+        resource = dlt.resource(items, name="stock_levels", columns=STOCK_HINTS)
+        pipeline.run(resource, loader_file_format="parquet").raise_on_failed_jobs()
+
+    def landed(dataset: str) -> tuple[dict[str, str], list[tuple[Any, ...]]]:
+        with duckdb.connect(str(database), read_only=True) as con:
+            columns = con.execute(
+                "select column_name, data_type from information_schema.columns where table_schema = ? "
+                "and table_name = 'stock_levels' and column_name not like '\\_dlt%' escape '\\'",
+                [dataset],
+            ).fetchall()
+            names = sorted(name for name, _ in columns)  # a new table's columns come in another order
+            rows = con.execute(
+                f"select {', '.join(names)} from {dataset}.stock_levels order by stock_item_id"
+            ).fetchall()
+        return dict(columns), rows
+
+    as_rows, as_arrow = landed("as_rows"), landed("as_arrow")
+    assert as_arrow == as_rows
+    assert as_arrow[0] == {
+        "stock_item_id": "VARCHAR",
+        "location__stock_location_id": "VARCHAR",
+        "location__bin_rack": "VARCHAR",
+        "location__is_warehouse_managed": "BOOLEAN",
+        "stock_value": "DOUBLE",
+        "last_update_date": "TIMESTAMP WITH TIME ZONE",
+        "stock_level": "BIGINT",
+        "jit": "BOOLEAN",
+    }, "no column for the empty list or the member that is always null"
+    assert [row[1] for row in as_arrow[1]] == [
+        datetime(2022, 5, 23, 7, 25, 47, 103999, tzinfo=UTC),
+        datetime(1, 1, 1, tzinfo=UTC),
+    ]
+
+
+def test_a_stock_table_keeps_a_non_empty_list_as_json_text_and_an_empty_timestamp_as_null() -> None:
+    table = flat_table([{"StockItemId": "a", "Tags": ["x", {"y": 1}], "LastUpdateDate": " "}], STOCK_HINTS)
+
+    assert table.column_names == ["stock_item_id", "tags", "last_update_date"]
+    assert json.loads(table.column("tags")[0].as_py()) == ["x", {"y": 1}]
+    assert table.column("last_update_date")[0].as_py() is None
+
+
+def test_a_stock_value_that_fits_no_column_fails_the_run_naming_the_method_and_the_column() -> None:
+    client = LinnworksClient(Credentials("app", "secret", "token"), auth_url="http://127.0.0.1:9")
+    bad = [{"StockItemId": "a", "StockValue": "lots"}]
+
+    with pytest.raises(LinnworksError, match=r"Stock/GetStockLevel_Batch .*column stock_value \(double\)") as failed:
+        _stock_table(client, "Stock/GetStockLevel_Batch", bad, STOCK_HINTS)
+    assert client.first_error is failed.value
+    with pytest.raises(ValueError, match=r"column stock_level \(one type in every row\)"):
+        flat_table([{"StockLevel": 1}, {"StockLevel": "many"}], {})
+    assert _stock_table(client, "Stock/GetStockLevel_Batch", [], STOCK_HINTS) == []
 
 
 def test_resources_are_chosen_by_name_and_transformers_need_the_resource_that_feeds_them() -> None:
