@@ -45,6 +45,10 @@ class Sync:
     calls: list[CallRecord]
     peak_mb: float = 0.0
     """Peak RSS of the loader's process."""
+    startup_seconds: float = 0.0
+    """From the loader's process start to its first API call (imports, pipelines)."""
+    after_seconds: float = 0.0
+    """From the last API answer to the loader's exit (normalize and load left over, process exit)."""
 
     def answered(self) -> Counter[str]:
         """Calls per method that were answered with data (2xx): the least a sync must make."""
@@ -89,9 +93,11 @@ def our_sync(sandbox: Sandbox, folder: Path, window: float, limits: dict[str, in
             total, peak = run_child(command, dict(os.environ))
         except RuntimeError as error:
             raise RuntimeError(f"the Linnworks sync failed: {error}") from None
+        exited = time.time()  # the sandbox stamps calls with the wall clock; run_child times the command alone
     calls = sandbox.calls()
-    api = max(c.started_at + c.duration_seconds for c in calls) - min(c.started_at for c in calls)
-    return Sync(api, total, calls, peak)
+    first = min(c.started_at for c in calls)
+    last = max(c.started_at + c.duration_seconds for c in calls)
+    return Sync(last - first, total, calls, peak, startup_seconds=first - (exited - total), after_seconds=exited - last)
 
 
 class NaiveClient:

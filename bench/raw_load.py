@@ -1,8 +1,9 @@
 """Raw load throughput: the same nested Linnworks records (StockItemFull, every sub-collection populated) through
 dlt three ways, end to end (extract + normalize + load into a fresh DuckDB):
 
-- ours: as the loader lands them (`records.type_stock_item`: sub-collections as JSON text in the item's row,
-  unnested by dbt staging), parquet loader files;
+- ours: as the loader lands them, a page of 200 at a time (`records.type_stock_item`: sub-collections as JSON text
+  in the item's row, unnested by dbt staging; `records.flat_table`: each page an arrow table with the loader's
+  column hints, `_dlt_id` and `_dlt_load_id` added by dlt), parquet loader files;
 - nested parquet: dlt unnesting every sub-collection into child tables, parquet loader files (the loader's way
   before the JSON landing);
 - dlt's default for DuckDB: child tables and insert_values.
@@ -10,6 +11,7 @@ dlt three ways, end to end (extract + normalize + load into a fresh DuckDB):
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -18,9 +20,14 @@ from typing import Any
 
 import dlt
 
-from loaders.linnworks.records import type_stock_item
+from loaders.linnworks import settings
+from loaders.linnworks.records import flat_table, type_stock_item
+from loaders.linnworks.source import STOCK_ITEM_COLUMNS
 
 MODES = ("ours", "nested parquet", "dlt default")
+PIPELINE = "bench_raw"
+# as the loader asks for its stock pipeline (loaders/linnworks/pipeline.py): arrow rows get a `_dlt_id`
+os.environ.setdefault(f"{PIPELINE.upper()}__NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_ID", "true")
 
 
 def stock_item_records(items: int) -> list[dict[str, Any]]:
@@ -36,7 +43,7 @@ def load_once(records: list[dict[str, Any]], mode: str) -> tuple[float, int]:
     folder = Path(tempfile.mkdtemp(prefix="bench-raw-"))
     try:
         pipeline = dlt.pipeline(
-            pipeline_name="bench_raw",
+            pipeline_name=PIPELINE,
             pipelines_dir=str(folder / "pipelines"),
             destination=dlt.destinations.duckdb(str(folder / "bench.duckdb")),
             dataset_name="raw_linnworks",
@@ -45,7 +52,9 @@ def load_once(records: list[dict[str, Any]], mode: str) -> tuple[float, int]:
         @dlt.resource(name="stock_items", primary_key="StockItemId")
         def stock_items() -> Any:
             if mode == "ours":  # what the loader's stock_items resource does to each page
-                yield [type_stock_item(dict(record)) for record in records]
+                for start in range(0, len(records), settings.STOCK_PAGE_SIZE):
+                    page = records[start : start + settings.STOCK_PAGE_SIZE]
+                    yield flat_table([type_stock_item(dict(record)) for record in page], STOCK_ITEM_COLUMNS)
             else:
                 yield records
 

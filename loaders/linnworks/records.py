@@ -152,9 +152,9 @@ def flat_table(rows: Sequence[Mapping[str, Any]], columns: Mapping[str, Mapping[
     the type their values have, a column with no value in these rows is left out, as dlt leaves it out.
 
     Why: dlt normalizes an arrow table by moving its file, where it visits every value of row dicts one by
-    one. For the stock the loader waits for (160,000 stock levels and item details, 32,000 items) that
-    was 11 s of the run's time after the last API answer (bench/linnworks.py); building the tables in
-    the extract threads is done while the API is the bottleneck.
+    one. The stock is what a full sync extracts last, and its normalize came after the last API answer: for
+    the sandbox's 32,000 items (192,000 rows with their levels and details) 13.8 s as rows, 0.9 s as arrow
+    tables. The tables are built in the extract threads, while the sync waits on GetStockItemsFull's limit.
 
     Raises ValueError naming the column when a value does not fit its column's type, or the rows mix types
     in an unhinted column.
