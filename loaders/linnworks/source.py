@@ -161,11 +161,12 @@ def _item_ids(items: Any) -> list[str]:
     columns=STOCK_ITEM_COLUMNS,
     parallelized=True,
 )
-def stock_items(client: LinnworksClient) -> Iterator[list[Record]]:
-    """The whole active catalogue, kits and variation parents included, as pages of 200 StockItemFull.
+def stock_items(client: LinnworksClient) -> Iterator[Any]:
+    """The whole active catalogue, kits and variation parents included: pages of 200 StockItemFull, each an
+    arrow table (`_stock_table`).
 
     Every data requirement but StockLevels (suppliers, channel titles / descriptions / prices, extended
-    properties, images become child tables). The API has no change tracking: each run is a snapshot.
+    properties, images become JSON text columns). The API has no change tracking: each run is a snapshot.
     """
     with client.guard():
         for page in api.stock_item_pages(client, settings.STOCK_ITEMS_DATA_REQUIREMENTS):
