@@ -87,7 +87,9 @@ def _import_what_the_threads_share() -> None:
     dlt tells data frames and arrow tables from rows by looking the module up in `sys.modules` (`is_pandas_frame`,
     `is_arrow_item`): while another thread is still importing pandas or pyarrow, that lookup finds a
     half-initialized module and the extraction fails ("partially initialized module 'pandas' has no attribute
-    'DataFrame'"). Both were seen in `bench.run --only linnworks-real-limits` before this import.
+    'DataFrame'"). Both were seen in `bench.run --only linnworks-real-limits` before this import. pandas cannot
+    simply be left out: pyarrow imports it the first time `pa.array` runs (records.flat_table, in an extract
+    thread; an import hook showed it). Costs about 0.9 s of start-up (`python -X importtime`).
     """
     for module in (
         "pyarrow",
@@ -220,17 +222,17 @@ def load_linnworks(
         for line in progress.method_lines():
             echo(line)
     result.calls = {method: stats.calls for method, stats in client.stats.items()}
-    landed = runs.Landed()
+    row_counts: dict[str, int] = {}
     for group in groups:  # one load at a time, in settings.PIPELINES order
         group.go(load=result.error is None)
         group.join()
         if group.landed is not None:
-            landed = runs.Landed(
-                {**landed.row_counts, **group.landed.row_counts}, landed.load_ids + group.landed.load_ids
-            )
+            runs.add_rows(row_counts, group.landed.row_counts)
+            result.load_ids += group.landed.load_ids
         if group.load_error is not None and result.error is None:
             result.error = client.scrub(f"Linnworks load into {settings.DATASET_NAME} failed: {group.load_error}")
     result.seconds = time.monotonic() - started
+    result.row_counts = dict(sorted(row_counts.items()))
     if result.error is not None:
         failed_loads = [group.pipeline_name for group in groups if group.load_error is not None]
         if not failed_loads:
@@ -240,12 +242,8 @@ def load_linnworks(
                 f"linnworks: failed at the load step of {', '.join(failed_loads)} "
                 "(its package stays pending for the next run)"
             )
-        result.row_counts = dict(sorted(landed.row_counts.items()))
-        result.load_ids = landed.load_ids
         return result
 
-    result.row_counts = dict(sorted(landed.row_counts.items()))
-    result.load_ids = landed.load_ids
     result.ok = True
     echo(f"linnworks: loaded {result.rows:,} rows into {len(result.row_counts)} tables in {result.seconds:.1f} s")
     for table, rows in result.row_counts.items():

@@ -65,9 +65,17 @@ STOCK_ITEM_DETAIL_COLUMNS: Any = {
     "is_composite_parent": {"data_type": "bool"},
     **{
         name: STOCK_ITEM_COLUMNS[name]
-        for name in ("purchase_price", "retail_price", "tax_rate", "height", "width", "depth", "weight")
+        for name in (
+            "purchase_price",
+            "retail_price",
+            "tax_rate",
+            "height",
+            "width",
+            "depth",
+            "weight",
+            "creation_date",
+        )
     },
-    "creation_date": STOCK_ITEM_COLUMNS["creation_date"],
 }
 """GetStockItemsFullByIds has the listing's loose members too (no sub-collections are asked for)."""
 
